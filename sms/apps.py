@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class SmsConfig(AppConfig):
+    name = "sms"
+    verbose_name = "SMS"
+
+    def ready(self) -> None:
+        from sms.roles import roles_sync_on_migrate
+
+        # No sender filter: permissions of apps listed after this one are created
+        # by their own post_migrate, and a flush (transactional tests) empties the
+        # groups, so every emission re-syncs. The sync is idempotent and cheap.
+        post_migrate.connect(roles_sync_on_migrate, dispatch_uid="sms.roles_sync")

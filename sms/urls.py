@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sms import views
+from sms.context_processors import SECTIONS
+
+admin.site.site_header = "SMS administration"
+admin.site.site_title = "SMS administration"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("health/", views.health_view, name="health"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+# Sections whose app has not landed yet show a "coming soon" page, so the navbar
+# never leads to a 404. An app that lands removes its key here and includes its urls.
+urlpatterns += [
+    path(
+        url.lstrip("/"),
+        views.section_coming_soon_view,
+        {"section": key},
+        name=f"{key}-soon",
+    )
+    for key, _label, url in SECTIONS
+]

@@ -1,0 +1,204 @@
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.sms.factories import PASSWORD, RepFactory
+
+pytestmark = pytest.mark.django_db
+
+# Pages an anonymous visitor may open. Everything else needs a log-in.
+PUBLIC_URL_NAMES = {
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "health",
+}
+SAMPLE_ARGS = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "0" * 32}
+
+
+def _app_paths():
+    """Every URL the project routes (the admin excepted), with sample arguments."""
+
+    def walk(patterns, prefix, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace == "admin":
+                    continue
+                ns = entry.namespace or namespace
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                for kind, sample in SAMPLE_ARGS.items():
+                    while f"<{kind}:" in route:
+                        start = route.index(f"<{kind}:")
+                        route = (
+                            route[:start]
+                            + sample
+                            + route[route.index(">", start) + 1 :]
+                        )
+                name = f"{namespace}:{entry.name}" if namespace else entry.name
+                yield name, "/" + route.lstrip("^").rstrip("$")
+
+    return list(walk(get_resolver().url_patterns, "", None))
+
+
+def test_every_app_page_redirects_anonymous_visitors_to_the_login_page(client):
+    paths = _app_paths()
+    assert len(paths) > 10  # the walk found the project's urls
+    for name, path in paths:
+        if name in PUBLIC_URL_NAMES:
+            continue
+        response = client.get(path)
+        assert response.status_code == 302, (name, path, response.status_code)
+        assert response.url.startswith(reverse("login") + "?next="), (name, path)
+
+
+def test_public_pages_open_without_a_log_in(client):
+    for name in ("login", "password_reset", "health"):
+        assert client.get(reverse(name)).status_code == 200, name
+
+
+def test_admin_sends_anonymous_visitors_to_a_log_in(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "login" in response.url
+
+
+def test_login_with_the_right_password_lands_on_the_start_page(client):
+    user = RepFactory(first_name="Rita")
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "Rita" in response.content.decode()
+    assert response.context["user"] == user
+
+
+def test_login_with_a_wrong_password_shows_an_error_and_stays(client):
+    user = RepFactory()
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_login_keeps_the_page_asked_for(client):
+    user = RepFactory()
+    response = client.post(
+        reverse("login") + "?next=/orders/",
+        {"username": user.username, "password": PASSWORD, "next": "/orders/"},
+    )
+    assert response.status_code == 302
+    assert response.url == "/orders/"
+
+
+def test_logout_ends_the_session(client):
+    user = RepFactory()
+    client.force_login(user)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response.url == reverse("login")
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_logout_by_get_is_refused(client):
+    client.force_login(RepFactory())
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_password_change_takes_effect(client):
+    user = RepFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-passphrase",
+            "new_password2": "a-new-long-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("password_change_done")
+    user.refresh_from_db()
+    assert user.check_password("a-new-long-passphrase")
+
+
+def test_password_change_shows_field_errors(client):
+    user = RepFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "nope", "new_password1": "x", "new_password2": "y"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "old_password" in form.errors
+    assert "new_password2" in form.errors
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def _fail(client, username, ip="10.0.0.1"):
+    return client.post(
+        reverse("login"), {"username": username, "password": "wrong"}, REMOTE_ADDR=ip
+    )
+
+
+def test_five_failed_logins_lock_that_user_and_address_for_15_minutes(client):
+    user = RepFactory()
+    for _ in range(4):
+        assert _fail(client, user.username).status_code == 200
+    locked = _fail(client, user.username)
+    assert locked.status_code == 429
+    body = locked.content.decode()
+    assert "Too many failed log-ins" in body
+    assert "locked for 15 minutes" in body
+
+    # Even the right password is refused from that address while locked.
+    right = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert right.status_code == 429
+    assert not right.wsgi_request.user.is_authenticated
+
+
+def test_a_lockout_is_per_user_and_address(client):
+    user = RepFactory()
+    other = RepFactory()
+    for _ in range(5):
+        _fail(client, user.username)
+    # The same user from another address, and another user from the same address.
+    elsewhere = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert elsewhere.status_code == 302
+    client.post(reverse("logout"))
+    colleague = client.post(
+        reverse("login"),
+        {"username": other.username, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert colleague.status_code == 302
+
+
+def test_a_successful_login_resets_the_failure_count(client):
+    user = RepFactory()
+    for _ in range(4):
+        _fail(client, user.username)
+    ok = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert ok.status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(4):
+        assert _fail(client, user.username).status_code == 200
