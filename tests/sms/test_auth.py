@@ -202,3 +202,41 @@ def test_a_successful_login_resets_the_failure_count(client):
     client.post(reverse("logout"))
     for _ in range(4):
         assert _fail(client, user.username).status_code == 200
+
+
+def _fail_via_proxy(client, username, forwarded_for):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": "wrong"},
+        REMOTE_ADDR="172.16.0.5",  # the proxy
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_proxy_lockouts_use_the_forwarded_client_address(client, settings):
+    settings.AXES_PROXY_COUNT = 1
+    user = RepFactory()
+    for _ in range(5):
+        # A forged left-most entry does not change the address the proxy appended.
+        _fail_via_proxy(client, user.username, f"6.6.6.{_}, 203.0.113.7")
+    assert _fail_via_proxy(client, user.username, "203.0.113.7").status_code == 429
+    # The same user from another client behind the same proxy is not locked out.
+    ok = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR="172.16.0.5",
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    assert ok.status_code == 302
+
+
+def test_without_proxies_a_forged_forwarded_header_is_ignored(client):
+    user = RepFactory()
+    for n in range(5):
+        client.post(
+            reverse("login"),
+            {"username": user.username, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    assert _fail(client, user.username, ip="10.0.0.9").status_code == 429
