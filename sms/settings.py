@@ -115,7 +115,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Reverse proxies in front of the app (0: none). Lock-outs then key on the client's
 # address from X-Forwarded-For instead of the proxy's; see sms/security.py.
-AXES_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+SMS_PROXY_COUNT = env.int("SMS_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "sms.security.client_ip"
 
 LANGUAGE_CODE = "en-gb"

@@ -214,7 +214,7 @@ def _fail_via_proxy(client, username, forwarded_for):
 
 
 def test_behind_a_proxy_lockouts_use_the_forwarded_client_address(client, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.SMS_PROXY_COUNT = 1
     user = RepFactory()
     for _ in range(5):
         # A forged left-most entry does not change the address the proxy appended.
