@@ -1,0 +1,251 @@
+"""Every write to customers, contacts, interactions and tasks."""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Contact, Customer, Interaction, Tag, Task
+
+CUSTOMER_FIELDS = (
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "industry",
+    "source_channel",
+    "age_band",
+    "gender",
+    "occupation",
+    "notes",
+    "external_ref",
+    "payment_terms_days",
+)
+# Legal-form suffixes that do not tell two companies apart ("Acme Ltd" = "ACME").
+_NAME_NOISE = re.compile(
+    r"\b(ltd|limited|llc|inc|gmbh|ag|sa|sas|sarl|bv|nv|plc|co|corp|company|srl|spa)\b"
+)
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def phone_key(phone: str) -> str:
+    """Digits only, without a leading 00 or 0 trunk prefix: +44 20 7946 0000 and
+    020 7946 0000 both become 2079460000 (the country code is dropped when present
+    with '+', so numbers typed with and without it still match)."""
+    raw = phone.strip()
+    digits = re.sub(r"\D", "", raw)
+    international = raw.startswith("+") or digits.startswith("00")
+    if international and len(digits) > 10:
+        digits = digits[-10:]
+    return digits.lstrip("0")
+
+
+def name_key(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9 ]", " ", text.lower())
+    text = _NAME_NOISE.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _keys_set(customer: Customer) -> None:
+    customer.email_key = email_key(customer.email)
+    customer.phone_key = phone_key(customer.phone)
+    customer.name_key = name_key(customer.name)
+
+
+def tags_parse(text: str) -> list[str]:
+    """'vip, Wholesale;  newsletter' -> ['vip', 'wholesale', 'newsletter']."""
+    seen = []
+    for part in re.split(r"[,;]", text):
+        tag = " ".join(part.split()).lower()
+        if tag and tag not in seen:
+            seen.append(tag[:50])
+    return seen
+
+
+def _tags_set(customer: Customer, names: Iterable[str]) -> None:
+    names = list(names)
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in names if n not in existing]
+    created = Tag.objects.bulk_create(missing, ignore_conflicts=True)
+    if created:
+        existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    customer.tags.set(existing.values())
+
+
+@transaction.atomic
+def customer_create(
+    *, owner: AbstractBaseUser, tags: Iterable[str] = (), **fields
+) -> Customer:
+    customer = Customer(
+        owner=owner, **{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS}
+    )
+    _keys_set(customer)
+    customer.full_clean(exclude=["owner"])
+    customer.save()
+    _tags_set(customer, tags)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, tags: Iterable[str] | None = None, **fields
+) -> Customer:
+    changed = [k for k in fields if k in CUSTOMER_FIELDS]
+    for name in changed:
+        setattr(customer, name, fields[name])
+    _keys_set(customer)
+    customer.full_clean(exclude=["owner"])
+    customer.save(
+        update_fields=[*changed, "email_key", "phone_key", "name_key", "updated_at"]
+    )
+    if tags is not None:
+        _tags_set(customer, tags)
+    return customer
+
+
+@transaction.atomic
+def customer_activate(*, customer: Customer, active: bool) -> Customer:
+    customer.is_active = active
+    customer.save(update_fields=["is_active", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_reassign(*, customers: Iterable[Customer], owner: AbstractBaseUser) -> int:
+    """Give customers a new owner; returns how many changed. Recorded in history."""
+    if not owner.is_active:
+        raise ValidationError("Customers can only be given to an active user.")
+    count = 0
+    # Saved one by one (not update()) so each change lands in the history.
+    for customer in customers:
+        if customer.owner_id != owner.pk:
+            customer.owner = owner
+            customer.save(update_fields=["owner", "updated_at"])
+            count += 1
+    return count
+
+
+def customer_duplicates(
+    *, name: str, email: str = "", phone: str = "", city: str = "", exclude_pk=None
+) -> list[tuple[Customer, str]]:
+    """Existing customers that look like the same one, each with the reason."""
+    found: dict[int, tuple[Customer, str]] = {}
+    candidates = Customer.objects.filter(merged_into__isnull=True).select_related(
+        "owner"
+    )
+    if exclude_pk:
+        candidates = candidates.exclude(pk=exclude_pk)
+    checks = [
+        ("email_key", email_key(email), "same e-mail"),
+        ("phone_key", phone_key(phone), "same phone"),
+    ]
+    for field, key, reason in checks:
+        if key:
+            for match in candidates.filter(**{field: key})[:5]:
+                found.setdefault(match.pk, (match, reason))
+    key = name_key(name)
+    if key and city.strip():
+        for match in candidates.filter(name_key=key, city__iexact=city.strip())[:5]:
+            found.setdefault(match.pk, (match, "same name in the same city"))
+    return list(found.values())
+
+
+@transaction.atomic
+def contact_save(
+    *, customer: Customer, contact: Contact | None = None, **fields
+) -> Contact:
+    """Create or update a contact; a new primary contact demotes the old one."""
+    contact = contact or Contact(customer=customer)
+    for name in ("name", "title", "email", "phone", "is_primary"):
+        if name in fields:
+            setattr(contact, name, fields[name])
+    contact.full_clean(exclude=["customer"])
+    if contact.is_primary:
+        customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False
+        )
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    customer: Customer,
+    created_by: AbstractBaseUser,
+    kind: str,
+    summary: str,
+    occurred_at=None,
+    contact: Contact | None = None,
+    outcome: str = "",
+    follow_up_on: date | None = None,
+) -> Interaction:
+    """Record a call, e-mail, meeting or note; a follow-up date creates a task."""
+    if contact is not None and contact.customer_id != customer.pk:
+        raise ValidationError({"contact": "That contact works for another customer."})
+    interaction = Interaction(
+        customer=customer,
+        contact=contact,
+        kind=kind,
+        summary=summary,
+        outcome=outcome,
+        occurred_at=occurred_at or timezone.now(),
+        follow_up_on=follow_up_on,
+        created_by=created_by,
+    )
+    interaction.full_clean()
+    interaction.save()
+    if follow_up_on:
+        kind = interaction.get_kind_display().lower()
+        Task.objects.create(
+            title=f"Follow up: {kind} with {customer.name}"[:200],
+            due_on=follow_up_on,
+            assigned_to=customer.owner,
+            customer=customer,
+            interaction=interaction,
+            created_by=created_by,
+        )
+    return interaction
+
+
+@transaction.atomic
+def task_create(
+    *,
+    title: str,
+    due_on: date,
+    assigned_to: AbstractBaseUser,
+    created_by: AbstractBaseUser,
+    customer: Customer | None = None,
+) -> Task:
+    task = Task(
+        title=title,
+        due_on=due_on,
+        assigned_to=assigned_to,
+        customer=customer,
+        created_by=created_by,
+    )
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_set_done(*, task: Task, done: bool) -> Task:
+    task.done = done
+    task.done_at = timezone.now() if done else None
+    task.save(update_fields=["done", "done_at"])
+    return task
