@@ -1,0 +1,9 @@
+from customers.selectors import tasks_due_count
+
+
+def tasks_due(request) -> dict:
+    """The navbar's count of the user's tasks due today or overdue (one query)."""
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {}
+    return {"tasks_due": tasks_due_count(user=user)}
