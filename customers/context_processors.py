@@ -6,4 +6,7 @@ def tasks_due(request) -> dict:
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
-    return {"tasks_due": tasks_due_count(user=user)}
+    # Templates rendered inside a page (tables, partials) run the processors again.
+    if not hasattr(request, "_sms_tasks_due"):
+        request._sms_tasks_due = tasks_due_count(user=user)
+    return {"tasks_due": request._sms_tasks_due}

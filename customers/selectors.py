@@ -45,11 +45,6 @@ class CustomerFilter(django_filters.FilterSet):
         empty_label=None,
         label="Status",
     )
-    sort = django_filters.OrderingFilter(
-        fields=(("name", "name"), ("city", "city"), ("created_at", "created")),
-        label="Sort",
-    )
-
     class Meta:
         model = Customer
         fields = ["q", "owner", "kind", "region", "industry", "source_channel", "tag"]

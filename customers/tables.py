@@ -1,5 +1,5 @@
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from customers.models import Customer
 
@@ -55,4 +55,4 @@ class CustomerTable(tables.Table):
             " ",
             '<span class="badge text-bg-light border">{}</span>',
             ((t.name,) for t in record.tags.all()),
-        ) or format_html("")
+        )

@@ -47,7 +47,8 @@ class CustomerListView(PermissionRequiredMixin, SingleTableView):
     permission_required = "customers.view_customer"
     table_class = CustomerTable
     template_name = "customers/customer_list.html"
-    paginate_by = 50
+    # The table paginates; a view-level paginate_by would count the rows twice.
+    table_pagination = {"per_page": 50}
 
     def get(self, request, *args, **kwargs):
         self.filterset = selectors.customer_filter(user=request.user, data=request.GET)
