@@ -13,6 +13,7 @@ urlpatterns = [
     path("health/", views.health_view, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("customers/", include("customers.urls")),
 ]
 
 # Sections whose app has not landed yet show a "coming soon" page, so the navbar
@@ -25,4 +26,5 @@ urlpatterns += [
         name=f"{key}-soon",
     )
     for key, _label, url in SECTIONS
+    if key not in {"customers"}
 ]
