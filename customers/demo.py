@@ -12,13 +12,14 @@ other phone layout) so the duplicate warnings and the merge page have something 
 show.
 """
 
+import enum
 import random
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -447,7 +448,7 @@ class _Generator:
             last = rng.choice(SURNAMES)
             contacts.append(
                 Contact(
-                    customer=customer,
+                    customer_id=customer.pk,
                     name=f"{first} {last}",
                     title=titles[i],
                     email=f"{_slug(first)}.{_slug(last)}@{domain}",
@@ -489,17 +490,16 @@ class _Generator:
             summary = rng.choice(SUMMARIES[kind]).format(
                 who=who, topic=rng.choice(TOPICS)
             )
-            interactions.append(
-                Interaction(
-                    customer=customer,
-                    contact=contact,
-                    kind=kind,
-                    occurred_at=moment,
-                    summary=summary[0].upper() + summary[1:],
-                    outcome=_OUTCOME(rng) if kind != "note" else "",
-                    created_by=customer.owner,
-                )
+            interaction = Interaction(
+                customer_id=customer.pk,
+                kind=kind,
+                occurred_at=moment,
+                summary=summary[0].upper() + summary[1:],
+                outcome=_OUTCOME(rng) if kind != "note" else "",
+                created_by_id=customer.owner_id,
             )
+            interaction.demo_contact = contact  # its id is known once it is saved
+            interactions.append(interaction)
         return interactions
 
     def tasks(self, customer: Customer, interactions: list[Interaction]) -> list[Task]:
@@ -521,30 +521,29 @@ class _Generator:
             else:
                 latest = None
                 title = rng.choice(TASK_TITLES).format(name=customer.name)
-            tasks.append(
-                Task(
-                    title=title[:200],
-                    due_on=due,
-                    assigned_to=customer.owner,
-                    customer=customer,
-                    interaction=latest,
-                    created_by=customer.owner,
-                )
+            task = Task(
+                title=title[:200],
+                due_on=due,
+                assigned_to_id=customer.owner_id,
+                customer_id=customer.pk,
+                created_by_id=customer.owner_id,
             )
+            task.demo_interaction = latest  # its id is known once it is saved
+            tasks.append(task)
         if interactions and rng.random() < 0.2:
             due = self.today - timedelta(days=rng.randint(7, max(7, self.span_days)))
             done_at = datetime.combine(due, time(16, 0), tzinfo=self.tz)
-            tasks.append(
-                Task(
-                    title=rng.choice(TASK_TITLES).format(name=customer.name)[:200],
-                    due_on=due,
-                    assigned_to=customer.owner,
-                    customer=customer,
-                    done=True,
-                    done_at=done_at,
-                    created_by=customer.owner,
-                )
+            task = Task(
+                title=rng.choice(TASK_TITLES).format(name=customer.name)[:200],
+                due_on=due,
+                assigned_to_id=customer.owner_id,
+                customer_id=customer.pk,
+                done=True,
+                done_at=done_at,
+                created_by_id=customer.owner_id,
             )
+            task.demo_interaction = None
+            tasks.append(task)
         return tasks
 
 
@@ -608,12 +607,7 @@ def _batch_write(generator: _Generator, tag_ids, number: int, size: int) -> int:
     for customer in customers:
         _keys_set(customer)
         customer._history_user = customer.owner
-    bulk_create_with_history(
-        customers,
-        Customer,
-        batch_size=BATCH_SIZE,
-        default_change_reason="Demo data",
-    )
+    _customers_insert(customers)
     links, contacts, interactions, tasks = [], [], [], []
     through = Customer.tags.through
     for customer, extra in zip(customers, extras, strict=True):
@@ -626,10 +620,90 @@ def _batch_write(generator: _Generator, tag_ids, number: int, size: int) -> int:
         own_interactions = generator.interactions(customer, own_contacts)
         interactions.extend(own_interactions)
         tasks.extend(generator.tasks(customer, own_interactions))
-    through.objects.bulk_create(links, batch_size=BATCH_SIZE)
-    # Each bulk_create fills in the ids of the rows created before it (contacts
-    # before interactions, interactions before tasks).
-    Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
-    Interaction.objects.bulk_create(interactions, batch_size=BATCH_SIZE)
-    Task.objects.bulk_create(tasks, batch_size=BATCH_SIZE)
+    _insert(through, links)
+    _insert(Contact, contacts, with_pks=True)
+    for interaction in interactions:  # the contacts have their ids only now
+        contact = interaction.demo_contact
+        interaction.contact_id = contact.pk if contact else None
+    _insert(Interaction, interactions, with_pks=True)
+    for task in tasks:
+        task.interaction_id = (
+            task.demo_interaction.pk if task.demo_interaction else None
+        )
+    _insert(Task, tasks)
     return number
+
+
+# -- writing ----------------------------------------------------------------------
+# bulk_create everywhere; on PostgreSQL, COPY instead, which is several times faster
+# for the hundreds of thousands of rows of a large demo (ids are drawn from the
+# tables' own sequences first, so related rows can point at them).
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _customers_insert(customers: list[Customer]) -> None:
+    if not _postgres():
+        bulk_create_with_history(
+            customers,
+            Customer,
+            batch_size=BATCH_SIZE,
+            default_change_reason="Demo data",
+        )
+        return
+    _insert(Customer, customers, with_pks=True)
+    history = Customer.history.model
+    now = timezone.now()
+    extra = {
+        "history_date": now,
+        "history_change_reason": "Demo data",
+        "history_type": "+",
+    }
+    tracked = {f.attname for f in Customer._meta.concrete_fields}
+    columns = [
+        f
+        for f in history._meta.concrete_fields
+        if not f.primary_key and (f.attname in tracked or f.attname in extra)
+    ] + [history._meta.get_field("history_user")]
+    rows = (
+        [
+            getattr(c, f.attname) if f.attname in tracked else extra[f.attname]
+            for f in columns[:-1]
+        ]
+        + [c.owner_id]
+        for c in customers
+    )
+    _copy(history, columns, rows)
+
+
+def _insert(model: type[models.Model], objs: list, *, with_pks: bool = False) -> None:
+    if not objs:
+        return
+    if not _postgres():
+        model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+        return
+    if with_pks:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                "FROM generate_series(1, %s)",
+                [model._meta.db_table, model._meta.pk.column, len(objs)],
+            )
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = pk
+    columns = [f for f in model._meta.concrete_fields if with_pks or not f.primary_key]
+    rows = ([f.pre_save(obj, True) for f in columns] for obj in objs)
+    _copy(model, columns, rows)
+    for obj in objs:
+        obj._state.adding = False
+
+
+def _copy(model: type[models.Model], columns: list, rows) -> None:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([v.value if isinstance(v, enum.Enum) else v for v in row])
