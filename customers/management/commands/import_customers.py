@@ -44,7 +44,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         default_owner = self._owner(options["owner"])
-        path: Path = options["file"]
+        if (
+            options["problems_out"]
+            and not Path(options["problems_out"]).parent.is_dir()
+        ):
+            # Checked first: a good-rows-only import must not end without its report.
+            raise CommandError(
+                f"--problems-out: no folder for {options['problems_out']}."
+            )
+        path = Path(options["file"])
         bar = tqdm(total=0, unit="row", file=self.stderr._out, desc="checking")
         phases = ["checking"]
 
@@ -78,10 +86,14 @@ class Command(BaseCommand):
             self.stdout.write(f"{where}: {problem.message}")
         bad_rows = result.rows - result.good_rows
         if options["problems_out"] and result.problems:
-            options["problems_out"].write_text(
-                problems_csv(result=result, columns=COLUMNS), encoding="utf-8"
-            )
-            self.stdout.write(f"Bad rows written to {options['problems_out']}.")
+            report = Path(options["problems_out"])
+            try:
+                report.write_text(
+                    problems_csv(result=result, columns=COLUMNS), encoding="utf-8"
+                )
+            except OSError as exc:
+                raise CommandError(f"Cannot write {report}: {exc.strerror}.") from exc
+            self.stdout.write(f"Bad rows written to {report}.")
 
         if result.written:
             summary = (
