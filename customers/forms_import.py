@@ -19,6 +19,8 @@ class CustomerImportForm(forms.Form):
     )
     default_owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Me",
         label="Owner of new customers",
         help_text="Used for rows whose owner column is blank.",
     )
@@ -29,7 +31,6 @@ class CustomerImportForm(forms.Form):
             self.fields["default_owner"].queryset = (
                 get_user_model().objects.filter(is_active=True).order_by("username")
             )
-            self.fields["default_owner"].initial = user.pk
             self.fields["default_owner"].label_from_instance = _user_label
         else:
             # Sales reps import their own customers.
