@@ -260,8 +260,8 @@ from customers.models import CustomerMerge  # noqa: E402
 from customers.relations import CustomerRelation, customer_relations  # noqa: E402
 
 # Filled on the survivor from the merged customer when blank on the survivor. The
-# address moves as a whole (only onto a survivor without any address), so a street
-# never ends up next to another customer's city.
+# address is filled only when the parts the survivor has agree with the merged
+# customer's (same city, say), so a street never ends up next to another city.
 MERGE_FILL_FIELDS = ("email", "phone", "industry", "age_band", "gender", "occupation")
 MERGE_ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
 
@@ -277,9 +277,17 @@ def customer_merge_field_changes(
         for name in MERGE_FILL_FIELDS
         if not getattr(survivor, name) and getattr(merged, name)
     }
-    if not any(getattr(survivor, n) for n in MERGE_ADDRESS_FIELDS):
+    agree = all(
+        _address_part(survivor, n) in ("", _address_part(merged, n))
+        for n in MERGE_ADDRESS_FIELDS
+    )
+    if agree:
         changes.update(
-            {n: getattr(merged, n) for n in MERGE_ADDRESS_FIELDS if getattr(merged, n)}
+            {
+                n: getattr(merged, n)
+                for n in MERGE_ADDRESS_FIELDS
+                if not getattr(survivor, n) and getattr(merged, n)
+            }
         )
     if merged.notes.strip() and merged.notes.strip() not in survivor.notes:
         changes["notes"] = (
@@ -291,6 +299,10 @@ def customer_merge_field_changes(
     if not survivor.external_ref and merged.external_ref:
         changes["external_ref"] = merged.external_ref
     return changes
+
+
+def _address_part(customer: Customer, name: str) -> str:
+    return " ".join(getattr(customer, name).lower().split())
 
 
 @transaction.atomic

@@ -1,12 +1,16 @@
 """Merging duplicate customers: compare side by side, then confirm."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.timezone import localtime
 
 from customers.forms_import import CustomerMergePickForm
 from customers.models import Customer
@@ -36,7 +40,10 @@ COMPARED = (
     ("Tags", lambda c: ", ".join(t.name for t in c.tags.all())),
     ("Notes", "notes"),
     ("Active", lambda c: "yes" if c.is_active else "no"),
-    ("Created", lambda c: c.created_at),
+    (
+        "Created",
+        lambda c: date_format(localtime(c.created_at), "SHORT_DATETIME_FORMAT"),
+    ),
 )
 
 
@@ -125,18 +132,34 @@ def _value(customer: Customer, how) -> object:
 
 
 def _compare_rows(survivor: Customer, merged: Customer, changes: dict) -> list[dict]:
+    """Both customers field by field, with what the survivor becomes."""
+    after = copy.copy(survivor)
+    for name, value in changes.items():
+        setattr(after, name, value)
     address_fields = {"street", "city", "region", "postal_code", "country"}
+    survivor_tags = {t.name for t in survivor.tags.all()}
+    merged_tags = {t.name for t in merged.tags.all()}
     rows = []
     for label, how in COMPARED:
-        filled = (how in changes) or (
-            how == "address" and bool(address_fields & changes.keys())
-        )
+        if how == "address":
+            change = "filled" if address_fields & changes.keys() else ""
+        elif how == "notes" and "notes" in changes:
+            change = "added" if survivor.notes.strip() else "filled"
+        elif label == "Tags":
+            change = "combined" if merged_tags - survivor_tags else ""
+        else:
+            change = "filled" if how in changes else ""
+        if label == "Tags":
+            result = ", ".join(sorted(survivor_tags | merged_tags))
+        else:
+            result = _value(after, how)
         rows.append(
             {
                 "label": label,
                 "survivor": _value(survivor, how),
                 "merged": _value(merged, how),
-                "filled": filled,
+                "change": change,
+                "after": result,
             }
         )
     return rows

@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -89,21 +91,23 @@ def test_blank_survivor_fields_are_filled_from_the_merged_customer(pair, manager
     assert "Likes Tuesdays." in survivor.notes
 
 
-def test_the_address_moves_only_as_a_whole(manager):
+def test_the_address_is_filled_only_when_it_agrees(manager):
     survivor = CustomerFactory(
         street="", city="Leeds", region="", postal_code="", country=""
     )
     merged = CustomerFactory(street="1 High St", city="York")
     customer_merge(survivor=survivor, merged=merged, merged_by=manager)
     survivor.refresh_from_db()
-    assert (survivor.street, survivor.city) == ("", "Leeds")
-    bare = CustomerFactory(street="", city="", region="", postal_code="", country="")
+    assert (survivor.street, survivor.city) == ("", "Leeds")  # another city: kept
+    partial = CustomerFactory(
+        street="", city="york", region="", postal_code="", country=""
+    )
     other = CustomerFactory(street="1 High St", city="York", postal_code="YO1 1AA")
-    customer_merge(survivor=bare, merged=other, merged_by=manager)
-    bare.refresh_from_db()
-    assert (bare.street, bare.city, bare.postal_code) == (
+    customer_merge(survivor=partial, merged=other, merged_by=manager)
+    partial.refresh_from_db()
+    assert (partial.street, partial.city, partial.postal_code) == (
         "1 High St",
-        "York",
+        "york",
         "YO1 1AA",
     )
 
@@ -152,6 +156,42 @@ def test_merging_an_already_merged_customer_is_refused(pair, manager):
     with pytest.raises(ValidationError, match="already been merged"):
         customer_merge(survivor=merged, merged=third, merged_by=manager)
     assert CustomerMerge.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_opposite_merges_at_once_one_wins_and_neither_deadlocks():
+    manager = ManagerFactory()
+    first, second = CustomerFactory(), CustomerFactory()
+    ContactFactory(customer=first)
+    ContactFactory(customer=second)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def merge(survivor, merged):
+        try:
+            barrier.wait()
+            customer_merge(survivor=survivor, merged=merged, merged_by=manager)
+            outcomes.append("merged")
+        except ValidationError:
+            outcomes.append("refused")
+        except Exception as exc:  # a deadlock would land here
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=merge, args=(first, second)),
+        threading.Thread(target=merge, args=(second, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["merged", "refused"]
+    assert CustomerMerge.objects.count() == 1
+    assert Customer.objects.filter(merged_into__isnull=False).count() == 1
+    assert Contact.objects.values("customer").distinct().count() == 1
 
 
 def test_relations_skip_history_merge_records_and_merged_into():
