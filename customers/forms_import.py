@@ -6,7 +6,10 @@ from django.contrib.auth import get_user_model
 from customers.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from sms.imports import ImportFileError, csv_rows
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024  # about 100,000 customers
+# The page checks and writes within the request: keep it well inside the web
+# server's timeout. Larger files go through `manage.py import_customers`.
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
 
 
 class CustomerImportForm(forms.Form):
@@ -52,6 +55,12 @@ class CustomerImportForm(forms.Form):
             upload.seek(0)
         if not rows:
             raise forms.ValidationError("The file has a header but no rows.")
+        if len(rows) > MAX_IMPORT_ROWS:
+            raise forms.ValidationError(
+                f"The file has {len(rows):,} rows; the page takes at most "
+                f"{MAX_IMPORT_ROWS:,}. Split it, or ask an administrator to run "
+                "manage.py import_customers."
+            )
         return upload
 
 

@@ -407,3 +407,59 @@ def _merge_relation_move(
             count += 1
         return count
     return rows.update(**{relation.field: survivor})
+
+
+# -- Many customers at once (imports) ----------------------------------------------
+from collections.abc import Mapping, Sequence  # noqa: E402
+
+from simple_history.utils import bulk_create_with_history  # noqa: E402
+
+BULK_BATCH_SIZE = 500
+
+
+@transaction.atomic
+def customer_bulk_create(*, entries: Sequence[Mapping]) -> list[Customer]:
+    """Create many customers as customer_create would one by one (same fields,
+    keys, validation, tags and history) in a handful of queries per batch.
+
+    Each entry holds customer_create's arguments: ``{"owner": user, "tags": [...],
+    **fields}``. Raises ValidationError, writing nothing, if any entry is invalid
+    or an external reference is taken.
+    """
+    customers = []
+    for entry in entries:
+        customer = Customer(
+            owner=entry["owner"],
+            **{k: v for k, v in entry.items() if k in CUSTOMER_FIELDS},
+        )
+        _keys_set(customer)
+        # The unique external reference is checked below, for the whole batch.
+        customer.full_clean(exclude=["owner"], validate_constraints=False)
+        customers.append(customer)
+    refs = [c.external_ref for c in customers if c.external_ref]
+    taken = set(
+        Customer.objects.filter(external_ref__in=refs).values_list(
+            "external_ref", flat=True
+        )
+    )
+    if taken or len(set(refs)) != len(refs):
+        repeated = ", ".join(sorted(taken or {r for r in refs if refs.count(r) > 1}))
+        raise ValidationError(
+            {"external_ref": f"External reference(s) already used: {repeated}."}
+        )
+    bulk_create_with_history(customers, Customer, batch_size=BULK_BATCH_SIZE)
+
+    names = sorted({name for entry in entries for name in entry.get("tags", ())})
+    if names:
+        Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
+        tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+        through = Customer.tags.through
+        through.objects.bulk_create(
+            [
+                through(customer_id=customer.pk, tag_id=tag_ids[name])
+                for customer, entry in zip(customers, entries, strict=True)
+                for name in dict.fromkeys(entry.get("tags", ()))
+            ],
+            batch_size=BULK_BATCH_SIZE,
+        )
+    return customers

@@ -357,10 +357,11 @@ def test_progress_reports_checking_then_writing(owner):
         MIXED,
         owner=owner,
         good_rows_only=True,
-        progress=lambda phase, n, total: seen.append((phase, total)),
+        progress=lambda phase, n, total: seen.append((phase, n, total)),
     )
-    assert seen.count(("checking", 7)) == 7
-    assert seen.count(("writing", 2)) == 2
+    assert sum(n for phase, n, total in seen if (phase, total) == ("checking", 7)) == 7
+    assert sum(n for phase, n, total in seen if (phase, total) == ("writing", 2)) == 2
+    assert [phase for phase, _n, _total in seen][-1] == "writing"
 
 
 def test_existing_tags_are_reused(owner):
@@ -370,3 +371,40 @@ def test_existing_tags_are_reused(owner):
         "new one",
         "vip",
     ]
+
+
+# -- customer_bulk_create, the batched writer behind imports ----------------------
+
+
+def test_bulk_create_matches_customer_create(owner):
+    from django.core.exceptions import ValidationError
+
+    from customers.services import customer_bulk_create
+
+    created = customer_bulk_create(
+        entries=[
+            {
+                "owner": owner,
+                "tags": ["vip", "new"],
+                "name": "Acme Ltd",
+                "email": "A@x.test",
+            },
+            {"owner": owner, "name": "Beta", "phone": "+44 20 7946 0002"},
+        ]
+    )
+    acme, beta = (Customer.objects.get(pk=c.pk) for c in created)
+    assert (acme.email_key, acme.name_key, beta.phone_key) == (
+        "a@x.test",
+        "acme",
+        "2079460002",
+    )
+    assert sorted(acme.tags.values_list("name", flat=True)) == ["new", "vip"]
+    assert acme.history.get().history_type == "+"
+    with pytest.raises(ValidationError):
+        customer_bulk_create(entries=[{"owner": owner, "name": "", "email": "bad"}])
+    CustomerFactory(external_ref="T-1")
+    with pytest.raises(ValidationError, match="T-1"):
+        customer_bulk_create(
+            entries=[{"owner": owner, "name": "X", "external_ref": "T-1"}]
+        )
+    assert Customer.objects.count() == 3

@@ -146,6 +146,12 @@ def test_unreadable_files_get_an_error_next_to_the_file_field(manager_client):
     assert _uploads() == []
 
 
+def test_the_page_refuses_files_too_large_for_a_request(manager_client, monkeypatch):
+    monkeypatch.setattr("customers.forms_import.MAX_IMPORT_ROWS", 2)
+    response = _upload(manager_client, "name\nA\nB\nC\n")
+    assert "at most 2" in response.context["form"].errors["file"][0]
+
+
 def test_a_token_from_another_session_opens_nothing(manager_client, client, rep):
     _upload(manager_client, "name\nAcme\n")
     token = manager_client.session[SESSION_KEY]["token"]
