@@ -97,3 +97,38 @@ def test_an_export_imports_back_unchanged():
     customer.refresh_from_db()
     assert customer.name == "=1+1 Ltd"
     assert customer.phone.startswith("+44")
+
+
+@pytest.mark.urls("tests.customers.urls_admin_probe")
+def test_the_admin_import_previews_then_imports(client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    admin = AdminFactory()
+    client.force_login(admin)
+    url = "/probe-admin/customers/customer/import/"
+    form = client.get(url).context["form"]
+    csv_format = next(v for v, label in form.fields["format"].choices if label == "csv")
+    upload = SimpleUploadedFile(
+        "c.csv", b"external_ref,name,email\nE-1,Acme,a@acme.test\nE-2,Bad,nope\n"
+    )
+    preview = client.post(
+        url, {"resource": "0", "import_file": upload, "format": csv_format}
+    )
+    assert preview.status_code == 200
+    assert preview.context["result"].has_validation_errors()
+    assert "not a valid e-mail" in preview.content.decode()
+    assert "confirm_form" not in preview.context or not preview.context["confirm_form"]
+    assert not Customer.objects.exists()
+
+    good = SimpleUploadedFile("c.csv", b"external_ref,name\nE-1,Acme\n")
+    preview = client.post(
+        url, {"resource": "0", "import_file": good, "format": csv_format}
+    )
+    confirm = preview.context["confirm_form"]
+    done = client.post(
+        "/probe-admin/customers/customer/process_import/",
+        {**confirm.initial, "resource": "0"},
+    )
+    assert done.status_code == 302
+    assert Customer.objects.get().owner == admin

@@ -88,7 +88,7 @@ class Command(BaseCommand):
             )
         if created:
             self.stdout.write(f"Customers: {created} created.")
-        elif options["customers"]:
+        elif options["customers"] > 0:
             self.stdout.write("Customers: demo customers already exist; kept.")
 
     @contextmanager
