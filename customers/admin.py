@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from customers import services
 from customers.models import Contact, Customer, CustomerMerge, Interaction, Tag, Task
+from customers.resources import CustomerResource
 from customers.selectors import owner_choices
 
 User = get_user_model()
@@ -38,7 +40,8 @@ def _reassign_action(owner):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [CustomerResource]
     list_display = (
         "name",
         "kind",

@@ -45,6 +45,7 @@ class CustomerFilter(django_filters.FilterSet):
         empty_label=None,
         label="Status",
     )
+
     class Meta:
         model = Customer
         fields = ["q", "owner", "kind", "region", "industry", "source_channel", "tag"]

@@ -249,3 +249,217 @@ def task_set_done(*, task: Task, done: bool) -> Task:
     task.done_at = timezone.now() if done else None
     task.save(update_fields=["done", "done_at"])
     return task
+
+
+# -- Merging duplicates ------------------------------------------------------------
+# Imported here, not at the top, only to keep this appended section self-contained
+# while the top of the module is being edited in parallel; fold them in later.
+from django.db import IntegrityError  # noqa: E402
+
+from customers.models import CustomerMerge  # noqa: E402
+from customers.relations import CustomerRelation, customer_relations  # noqa: E402
+
+# Filled on the survivor from the merged customer when blank on the survivor. The
+# address is filled only when the parts the survivor has agree with the merged
+# customer's (same city, say), so a street never ends up next to another city.
+MERGE_FILL_FIELDS = ("email", "phone", "industry", "age_band", "gender", "occupation")
+MERGE_ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
+
+
+def customer_merge_field_changes(
+    *, survivor: Customer, merged: Customer
+) -> dict[str, object]:
+    """The survivor's field values that a merge changes: blanks filled from the
+    merged customer, its notes appended, its external reference taken over when the
+    survivor has none."""
+    changes: dict[str, object] = {
+        name: getattr(merged, name)
+        for name in MERGE_FILL_FIELDS
+        if not getattr(survivor, name) and getattr(merged, name)
+    }
+    agree = all(
+        _address_part(survivor, n) in ("", _address_part(merged, n))
+        for n in MERGE_ADDRESS_FIELDS
+    )
+    if agree:
+        changes.update(
+            {
+                n: getattr(merged, n)
+                for n in MERGE_ADDRESS_FIELDS
+                if not getattr(survivor, n) and getattr(merged, n)
+            }
+        )
+    if merged.notes.strip() and merged.notes.strip() not in survivor.notes:
+        changes["notes"] = (
+            f"{survivor.notes.rstrip()}\n\nFrom {merged.name} (merged):\n"
+            f"{merged.notes.strip()}"
+            if survivor.notes.strip()
+            else merged.notes
+        )
+    if not survivor.external_ref and merged.external_ref:
+        changes["external_ref"] = merged.external_ref
+    return changes
+
+
+def _address_part(customer: Customer, name: str) -> str:
+    return " ".join(getattr(customer, name).lower().split())
+
+
+@transaction.atomic
+def customer_merge(
+    *, survivor: Customer, merged: Customer, merged_by: AbstractBaseUser
+) -> CustomerMerge:
+    """Fold ``merged`` into ``survivor``: every record that belongs to the merged
+    customer moves to the survivor, blank survivor fields are filled, tags are united
+    and the merged customer is kept, inactive, pointing at the survivor.
+
+    The relations are found generically (customers.relations), so records of apps
+    added later move too. Both customers are locked, in primary-key order.
+    """
+    if survivor.pk == merged.pk:
+        raise ValidationError("A customer cannot be merged into itself.")
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=[survivor.pk, merged.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise ValidationError("One of the customers no longer exists.")
+    survivor, merged = locked[survivor.pk], locked[merged.pk]
+    for customer in (merged, survivor):
+        if customer.merged_into_id:
+            raise ValidationError(
+                f"{customer.name} (#{customer.pk}) has already been merged into "
+                f"customer #{customer.merged_into_id}."
+            )
+
+    moved: dict[str, int] = {}
+    # One primary contact: the survivor's if it has one.
+    if survivor.contacts.filter(is_primary=True).exists():
+        merged.contacts.filter(is_primary=True).update(is_primary=False)
+    for relation in customer_relations():
+        manager = relation.model._base_manager
+        rows = manager.filter(**{relation.field: merged})
+        try:
+            with transaction.atomic():  # a savepoint: a conflict is reported below
+                moved[relation.key] = _merge_relation_move(
+                    relation=relation, rows=rows, survivor=survivor
+                )
+        except IntegrityError as exc:
+            raise ValidationError(
+                f"Cannot move the {relation.label} of {merged.name}: {exc}"
+            ) from exc
+
+    changes = customer_merge_field_changes(survivor=survivor, merged=merged)
+    tags = set(survivor.tags.values_list("name", flat=True))
+    merged_tags = set(merged.tags.values_list("name", flat=True))
+    moved["tags"] = len(merged_tags - tags)
+    merged._change_reason = f"Merged into #{survivor.pk} {survivor.name}"[:100]
+    survivor._change_reason = f"Merged #{merged.pk} {merged.name} into this"[:100]
+    if "external_ref" in changes:
+        # The reference is unique: free it on the merged customer first.
+        merged.external_ref = ""
+        merged.save(update_fields=["external_ref", "updated_at"])
+    customer_update(
+        customer=survivor,
+        tags=sorted(tags | merged_tags) if moved["tags"] else None,
+        **changes,
+    )
+    merged.tags.clear()
+    merged.is_active = False
+    merged.merged_into = survivor
+    merged.save(update_fields=["is_active", "merged_into", "updated_at"])
+    return CustomerMerge.objects.create(
+        survivor=survivor,
+        merged=merged,
+        merged_name=merged.name,
+        moved=moved,
+        merged_by=merged_by,
+    )
+
+
+def _merge_relation_move(
+    *, relation: CustomerRelation, rows, survivor: Customer
+) -> int:
+    if relation.kind == "m2m":
+        # A link the survivor already has is dropped instead of duplicated.
+        already = relation.model._base_manager.filter(
+            **{relation.field: survivor}
+        ).values(relation.other)
+        count = rows.count()
+        rows.filter(**{f"{relation.other}__in": already}).delete()
+        rows.update(**{relation.field: survivor})
+        return count
+    if relation.kind == "one":
+        if not rows.exists():
+            return 0
+        if relation.model._base_manager.filter(**{relation.field: survivor}).exists():
+            raise ValidationError(
+                f"Both customers have {relation.label}; resolve that before merging."
+            )
+    if hasattr(relation.model._meta, "simple_history_manager_attribute"):
+        # Saved one by one so each record's own history shows the new customer.
+        count = 0
+        for record in rows:
+            setattr(record, relation.field, survivor)
+            record.save(update_fields=[relation.field])
+            count += 1
+        return count
+    return rows.update(**{relation.field: survivor})
+
+
+# -- Many customers at once (imports) ----------------------------------------------
+from collections.abc import Mapping, Sequence  # noqa: E402
+
+from simple_history.utils import bulk_create_with_history  # noqa: E402
+
+BULK_BATCH_SIZE = 500
+
+
+@transaction.atomic
+def customer_bulk_create(*, entries: Sequence[Mapping]) -> list[Customer]:
+    """Create many customers as customer_create would one by one (same fields,
+    keys, validation, tags and history) in a handful of queries per batch.
+
+    Each entry holds customer_create's arguments: ``{"owner": user, "tags": [...],
+    **fields}``. Raises ValidationError, writing nothing, if any entry is invalid
+    or an external reference is taken.
+    """
+    customers = []
+    for entry in entries:
+        customer = Customer(
+            owner=entry["owner"],
+            **{k: v for k, v in entry.items() if k in CUSTOMER_FIELDS},
+        )
+        _keys_set(customer)
+        # The unique external reference is checked below, for the whole batch.
+        customer.full_clean(exclude=["owner"], validate_constraints=False)
+        customers.append(customer)
+    refs = [c.external_ref for c in customers if c.external_ref]
+    taken = set(
+        Customer.objects.filter(external_ref__in=refs).values_list(
+            "external_ref", flat=True
+        )
+    )
+    if taken or len(set(refs)) != len(refs):
+        repeated = ", ".join(sorted(taken or {r for r in refs if refs.count(r) > 1}))
+        raise ValidationError(
+            {"external_ref": f"External reference(s) already used: {repeated}."}
+        )
+    bulk_create_with_history(customers, Customer, batch_size=BULK_BATCH_SIZE)
+
+    names = sorted({name for entry in entries for name in entry.get("tags", ())})
+    if names:
+        Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
+        tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+        through = Customer.tags.through
+        through.objects.bulk_create(
+            [
+                through(customer_id=customer.pk, tag_id=tag_ids[name])
+                for customer, entry in zip(customers, entries, strict=True)
+                for name in dict.fromkeys(entry.get("tags", ()))
+            ],
+            batch_size=BULK_BATCH_SIZE,
+        )
+    return customers

@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "customers.view_*",
         "customers.add_*",
         "customers.change_*",
+        "customers.import_customer",  # their own customers (customers.importing)
         "opportunities.view_*",
         "opportunities.add_*",
         "opportunities.change_*",

@@ -1,10 +1,14 @@
-"""Demo data for a new installation: a user for every role."""
+"""Demo data for a new installation: a user for every role, then each app's data."""
+
+import random
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from tqdm import tqdm
 
 from sms.roles import SALES_MANAGER, SALES_REP, roles_sync
 
@@ -20,13 +24,34 @@ DEMO_USERS = (
 
 
 class Command(BaseCommand):
-    help = "Create demo users (admin, manager, rep1, rep2). Refused when DEBUG is off."
+    help = (
+        "Create demo users (admin, manager, rep1, rep2) and demo data; data that "
+        "already exists is kept. Refused when DEBUG is off."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
             help="Password for new demo users (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=500,
+            help="Demo customers to create (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--months",
+            type=int,
+            default=18,
+            help="Months of interaction history (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=42,
+            help="Random seed: the same seed gives the same data (default: 42).",
         )
 
     def handle(self, *args, **options):
@@ -41,6 +66,36 @@ class Command(BaseCommand):
             secret = options["password"] if username in created else "(unchanged)"
             label = role or "Admin"
             self.stdout.write(f"  {username:<8} {secret:<12} {label} ({first} {last})")
+        self._data_seed(options)
+
+    def _data_seed(self, options) -> None:
+        from customers.demo import customers_seed
+
+        seed = options["seed"]
+        reps = list(
+            get_user_model()
+            .objects.filter(username__in=["rep1", "rep2"])
+            .order_by("pk")
+        )
+        # Each app draws from its own generator, so adding one never changes another's.
+        with self._progress("Customers", options["customers"]) as progress:
+            created = customers_seed(
+                rng=random.Random(f"customers-{seed}"),  # noqa: S311 - demo data
+                count=options["customers"],
+                owners=reps,
+                months=options["months"],
+                progress=progress,
+            )
+        if created:
+            self.stdout.write(f"Customers: {created} created.")
+        elif options["customers"] > 0:
+            self.stdout.write("Customers: demo customers already exist; kept.")
+
+    @contextmanager
+    def _progress(self, label: str, total: int):
+        """A tqdm bar on stderr, fed by a progress(phase, advance, total) callback."""
+        with tqdm(total=total, desc=label, unit="row", file=self.stderr._out) as bar:
+            yield lambda _phase, advance, _total: bar.update(advance)
 
     @transaction.atomic
     def _users_ensure(self, *, password: str) -> set[str]:
