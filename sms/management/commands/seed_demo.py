@@ -1,11 +1,15 @@
 """Demo data for a new installation: a user for every role."""
 
+import random
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from inventory.demo import inventory_demo_create
+from products.demo import products_demo_create
 from sms.roles import SALES_MANAGER, SALES_REP, roles_sync
 
 DEMO_PASSWORD = "sms-demo"  # noqa: S105 - printed for the demo; refused without DEBUG
@@ -41,6 +45,7 @@ class Command(BaseCommand):
             secret = options["password"] if username in created else "(unchanged)"
             label = role or "Admin"
             self.stdout.write(f"  {username:<8} {secret:<12} {label} ({first} {last})")
+        self._catalogue_and_stock(seed=options.get("seed"))
 
     @transaction.atomic
     def _users_ensure(self, *, password: str) -> set[str]:
@@ -64,3 +69,13 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=role))
             created.add(username)
         return created
+
+    def _catalogue_and_stock(self, *, seed: int | None) -> None:
+        rng = random.Random(f"catalogue-{seed or 0}")  # noqa: S311 - demo data
+        products = products_demo_create(rng=rng)
+        stock = inventory_demo_create(rng=rng)
+        self.stdout.write(
+            f"Products: {len(products)} new; stock for {stock['stocked']} in "
+            f"{stock['warehouses']} warehouses; {stock['low']} at or below their "
+            f"reorder point ({stock['alerts_opened']} new low-stock alerts)."
+        )
