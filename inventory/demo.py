@@ -59,6 +59,7 @@ def inventory_demo_create(*, rng: random.Random) -> dict[str, int]:
                 )
             in_main = round(total * rng.uniform(0.55, 0.8))
             in_main_by_product[product.pk] = in_main
+            received_at = now - timedelta(days=rng.randint(30, 90))
             for warehouse, quantity in ((main, in_main), (east, total - in_main)):
                 items.append(
                     StockItem(product=product, warehouse=warehouse, on_hand=quantity)
@@ -76,7 +77,7 @@ def inventory_demo_create(*, rng: random.Random) -> dict[str, int]:
                             reserved_after=0,
                             reference=f"PO-DEMO-{rng.randint(1000, 9999)}",
                             reason="Opening stock",
-                            created_at=now - timedelta(days=rng.randint(30, 90)),
+                            created_at=received_at,
                         )
                     )
         StockItem.objects.bulk_create(items, batch_size=500)

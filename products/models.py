@@ -7,6 +7,7 @@ of measure.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -100,12 +101,14 @@ class Product(models.Model):
         _("list price"),
         max_digits=14,
         decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00"))],
         help_text=_("Per unit, before tax."),
     )
     cost = models.DecimalField(
         _("cost"),
         max_digits=14,
         decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00"))],
         help_text=_("What one unit costs the company."),
     )
     tax_rate = models.DecimalField(
@@ -113,6 +116,7 @@ class Product(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive products cannot be sold.")
