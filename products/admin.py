@@ -15,6 +15,7 @@ from products.services import (
     product_update,
     sku_normalize,
 )
+from sms.exports import cell_safe
 from sms.imports import RowError
 
 
@@ -45,6 +46,11 @@ class ProductResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+        use_transactions = True
+
+    def export_field(self, field, instance, **kwargs):
+        # Text a spreadsheet would run as a formula gets a leading apostrophe.
+        return cell_safe(super().export_field(field, instance, **kwargs))
 
     def dehydrate_category(self, product: Product) -> str:
         return product.category.path if product.category_id else ""

@@ -147,11 +147,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
-# Admin imports and exports (django-import-export): exported text a spreadsheet would
-# run as a formula is escaped. Model history (django-simple-history) is read-only in
-# the admin: writes go through the apps' services, never through a "revert".
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
-IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Model history (django-simple-history) is read-only in the admin: writes go through
+# the apps' services, never through a "revert" to an old version.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

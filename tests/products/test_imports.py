@@ -164,7 +164,7 @@ def test_an_exported_file_can_be_imported_again(manager_client):
     assert result.rows == 1
 
 
-# The import page ------------------------------------------------------------------
+# The import page --------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -258,7 +258,7 @@ def test_example_file_download(manager_client):
     assert b"sku,name,category" in b"".join(response.streaming_content)
 
 
-# The admin import (django-import-export) ---------------------------------------------
+# The admin import (django-import-export) --------------------------------------------
 
 
 def test_admin_import_applies_the_same_row_rules(client):

@@ -35,7 +35,7 @@ def _product_fields(category, **overrides):
     return data
 
 
-# Smoke and permissions ----------------------------------------------------------------
+# Smoke and permissions --------------------------------------------------------------
 
 
 def test_every_products_page_renders_for_a_manager(manager_client, settings, tmp_path):
@@ -95,7 +95,7 @@ def test_unknown_product_is_404(rep_client):
     )
 
 
-# Create and edit ----------------------------------------------------------------------
+# Create and edit --------------------------------------------------------------------
 
 
 def test_manager_creates_a_product(manager_client, manager):
@@ -163,7 +163,7 @@ def test_manager_creates_categories_in_two_levels(manager_client):
     assert "Computers" in listing and "Laptops" in listing
 
 
-# The list -----------------------------------------------------------------------------
+# The list ---------------------------------------------------------------------------
 
 
 def test_list_searches_filters_and_sorts(rep_client):
@@ -210,7 +210,7 @@ def test_list_query_count_does_not_grow_with_rows(
     _list_queries(rep_client, django_assert_num_queries)
 
 
-# Export -------------------------------------------------------------------------------
+# Export -----------------------------------------------------------------------------
 
 
 def test_csv_export_has_every_filtered_row_and_escapes_formulas(rep_client):
