@@ -10,8 +10,9 @@ class ProductChoiceField(forms.ModelChoiceField):
         return f"{obj.sku} · {obj.name}"
 
 
-def _products():
-    return Product.objects.filter(is_active=True).order_by("sku")
+def _products(*, active_only: bool = True):
+    products = Product.objects.order_by("sku")
+    return products.filter(is_active=True) if active_only else products
 
 
 def _warehouses():
@@ -40,7 +41,9 @@ class StockAdjustForm(forms.Form):
     ADD = "add"
     REMOVE = "remove"
 
-    product = ProductChoiceField(queryset=_products(), label=_("Product"))
+    product = ProductChoiceField(
+        queryset=_products(active_only=False), label=_("Product")
+    )
     warehouse = forms.ModelChoiceField(queryset=_warehouses(), label=_("Warehouse"))
     direction = forms.ChoiceField(
         label=_("Change"),
@@ -67,7 +70,9 @@ class StockAdjustForm(forms.Form):
 
 
 class StockTransferForm(forms.Form):
-    product = ProductChoiceField(queryset=_products(), label=_("Product"))
+    product = ProductChoiceField(
+        queryset=_products(active_only=False), label=_("Product")
+    )
     from_warehouse = forms.ModelChoiceField(queryset=_warehouses(), label=_("From"))
     to_warehouse = forms.ModelChoiceField(queryset=_warehouses(), label=_("To"))
     quantity = forms.IntegerField(

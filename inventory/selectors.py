@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     Case,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -121,8 +122,14 @@ def stock_overview(
     """Active products with totals over all warehouses and, for each of
     ``warehouses``, ``wh<pk>_on_hand`` and ``wh<pk>_reserved``. One query per page,
     however many warehouses there are."""
+    # Inactive products are listed while they still hold stock (to sell or write off).
+    holds_stock = Exists(
+        StockItem.objects.filter(product_id=OuterRef("pk"), on_hand__gt=0)
+    )
     queryset = _totals(
-        Product.objects.filter(is_active=True).select_related("category__parent")
+        Product.objects.filter(Q(is_active=True) | holds_stock).select_related(
+            "category__parent"
+        )
     )
     per_warehouse = {}
     for warehouse in warehouses:

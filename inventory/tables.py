@@ -74,6 +74,10 @@ class StockOverviewTable(tables.Table):
         return value or "—"
 
     def render_is_low(self, record):
+        if not record.is_active:
+            return format_html(
+                '<span class="badge text-bg-secondary">{}</span>', _("Inactive")
+            )
         if record.is_low:
             return format_html(
                 '<span class="badge text-bg-warning" data-testid="below-reorder">'

@@ -350,3 +350,30 @@ def test_manager_runs_the_check_now(manager_client, main):
     assert response.status_code == 302
     assert LowStockAlert.objects.open().count() == 1
     assert manager_client.get(reverse("inventory:alert-check")).status_code == 405
+
+
+def test_overview_keeps_inactive_products_while_they_hold_stock(rep_client, main):
+    stocked(ProductFactory(sku="OLD-1", is_active=False), main, 2)
+    ProductFactory(sku="OLD-2", is_active=False)  # no stock: hidden
+    rows = rep_client.get(OVERVIEW).context["table"].rows
+    assert [row.record.sku for row in rows] == ["OLD-1"]
+
+
+def test_stock_of_an_inactive_product_can_be_written_off(manager_client, main):
+    old = stocked(ProductFactory(sku="OLD-1", is_active=False), main, 2)
+    response = manager_client.post(
+        ADJUST,
+        {
+            "product": old.pk,
+            "warehouse": main.pk,
+            "direction": "remove",
+            "quantity": 2,
+            "reason": "Discontinued: scrapped",
+        },
+    )
+    assert response.status_code == 302
+    assert _on_hand(old, main) == 0
+    receive = manager_client.post(
+        RECEIVE, {"product": old.pk, "warehouse": main.pk, "quantity": 1}
+    )
+    assert "product" in receive.context["form"].errors
