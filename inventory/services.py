@@ -45,7 +45,7 @@ and each movement stores the row's balances right after it (``on_hand_after``,
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.conf import settings
@@ -546,7 +546,8 @@ def low_stock_alerts_sync(*, now: datetime | None = None) -> LowStockSyncResult:
 
     Idempotent: an open alert is never duplicated (a partial unique constraint
     backs this), so running it every hour e-mails once per alert. Each new alert's
-    e-mail is queued after the transaction commits.
+    e-mail is queued after the transaction commits; an open alert still not e-mailed
+    after NOTIFY_RETRY_AFTER is queued again.
     """
     from inventory.selectors import product_available_totals
     from inventory.tasks import low_stock_alert_notify as low_stock_alert_notify_task
@@ -582,6 +583,12 @@ def low_stock_alerts_sync(*, now: datetime | None = None) -> LowStockSyncResult:
                 continue  # another run opened it a moment ago
             opened.append(alert.pk)
             low_stock_alert_notify_task.delay_on_commit(alert.pk)
+        # An e-mail lost on the way (broker restarted, retries used up) is queued
+        # again; the claim in low_stock_alert_notify keeps it to one mail.
+        for alert in open_alerts.values():
+            stale = alert.opened_at < now - NOTIFY_RETRY_AFTER
+            if alert.notified_at is None and stale and alert.product_id in low:
+                low_stock_alert_notify_task.delay_on_commit(alert.pk)
         recovered = [a for pid, a in open_alerts.items() if pid not in low]
         if recovered:
             current = {
@@ -602,6 +609,9 @@ def low_stock_alerts_sync(*, now: datetime | None = None) -> LowStockSyncResult:
     )
 
 
+NOTIFY_RETRY_AFTER = timedelta(minutes=30)
+
+
 def _manager_emails() -> list[str]:
     users = (
         get_user_model()
@@ -618,16 +628,15 @@ def low_stock_alert_notify(*, alert: LowStockAlert) -> bool:
     two workers never both send; if sending fails the claim is undone and the error
     re-raised for the task to retry. No mail is sent for an alert already closed.
     """
-    now = timezone.now()
+    recipients = _manager_emails()
+    if not recipients:
+        return False  # left pending: a later check tries again
     claimed = LowStockAlert.objects.filter(
         pk=alert.pk, notified_at__isnull=True, closed_at__isnull=True
-    ).update(notified_at=now)
+    ).update(notified_at=timezone.now())
     if not claimed:
         return False
     alert = LowStockAlert.objects.select_related("product").get(pk=alert.pk)
-    recipients = _manager_emails()
-    if not recipients:
-        return False
     from inventory.selectors import suggested_reorder_quantity
 
     product = alert.product
