@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sms.context_processors.base",
+                "customers.context_processors.tasks_due",
             ],
         },
     },

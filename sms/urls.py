@@ -13,13 +13,15 @@ urlpatterns = [
     path("health/", views.health_view, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("customers/", include("customers.urls")),
     path("products/", include("products.urls")),
     path("inventory/", include("inventory.urls")),
 ]
 
+LANDED = {"customers", "products", "inventory"}
+
 # Sections whose app has not landed yet show a "coming soon" page, so the navbar
-# never leads to a 404. An app that lands removes its key here and includes its urls.
-LANDED_SECTIONS = {"products", "inventory"}
+# never leads to a 404. An app that lands adds its key to LANDED and includes its urls.
 urlpatterns += [
     path(
         url.lstrip("/"),
@@ -28,5 +30,5 @@ urlpatterns += [
         name=f"{key}-soon",
     )
     for key, _label, url in SECTIONS
-    if key not in LANDED_SECTIONS
+    if key not in LANDED
 ]

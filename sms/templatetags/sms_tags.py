@@ -28,3 +28,11 @@ def money(value, currency: str = "") -> str:
 def minutes(delta) -> int:
     """Whole minutes in a timedelta, rounded up (a lock-out of 14m30s says 15)."""
     return -(-int(delta.total_seconds()) // 60)
+
+
+@register.filter
+def user_name(user, default: str = "system") -> str:
+    """A user's full name, else their username; ``default`` when there is no user."""
+    if not user:
+        return default
+    return user.get_full_name() or user.get_username()

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("products:product-list")
 
 # Pinned: session, user, the user's groups (role), permissions (user's and groups'),
-# the category filter's choices, the paginator's count, the page of products.
-LIST_QUERIES = 8
+# the navbar's tasks-due count (customers), the category filter's choices, the
+# paginator's count, the page of products.
+LIST_QUERIES = 9
 
 
 def _product_fields(category, **overrides):
