@@ -1,5 +1,8 @@
 """Context every page needs: the user's role, the navbar sections, the currency."""
 
+from functools import cache
+
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -17,13 +20,25 @@ SECTIONS = (
 )
 
 
+def _low_stock_alert_count():
+    """For managers: open low-stock alerts, counted (one query) only if the page
+    shows the number."""
+    if not apps.is_installed("inventory"):
+        return 0
+    from inventory.selectors import low_stock_alert_open_count
+
+    return cache(low_stock_alert_open_count)
+
+
 def base(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
+    is_manager = signed_in and user_is_manager(user)
     return {
         "sms_currency": settings.SMS_CURRENCY,
         "sms_role": user_role(user) if signed_in else "",
-        "sms_is_manager": signed_in and user_is_manager(user),
+        "sms_is_manager": is_manager,
+        "sms_low_stock_alerts": _low_stock_alert_count() if is_manager else 0,
         "sms_sections": [
             {
                 "key": key,

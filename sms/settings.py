@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "simple_history",
     "sms.apps.SmsConfig",
     "customers",
+    "products",
+    "inventory",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +147,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+
+# Model history (django-simple-history) is read-only in the admin: writes go through
+# the apps' services, never through a "revert" to an old version.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

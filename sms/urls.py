@@ -14,9 +14,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
+    path("products/", include("products.urls")),
+    path("inventory/", include("inventory.urls")),
 ]
 
-LANDED = {"customers"}
+LANDED = {"customers", "products", "inventory"}
 
 # Sections whose app has not landed yet show a "coming soon" page, so the navbar
 # never leads to a 404. An app that lands adds its key to LANDED and includes its urls.

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from inventory.demo import inventory_demo_create
+from products.demo import products_demo_create
 from sms.roles import SALES_MANAGER, SALES_REP, roles_sync
 
 DEMO_PASSWORD = "sms-demo"  # noqa: S105 - printed for the demo; refused without DEBUG
@@ -72,6 +74,7 @@ class Command(BaseCommand):
         from customers.demo import customers_seed
 
         seed = options["seed"]
+        self._catalogue_and_stock(seed=seed)
         reps = list(
             get_user_model()
             .objects.filter(username__in=["rep1", "rep2"])
@@ -119,3 +122,13 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=role))
             created.add(username)
         return created
+
+    def _catalogue_and_stock(self, *, seed: int | None) -> None:
+        rng = random.Random(f"catalogue-{seed or 0}")  # noqa: S311 - demo data
+        products = products_demo_create(rng=rng)
+        stock = inventory_demo_create(rng=rng)
+        self.stdout.write(
+            f"Products: {len(products)} new; stock for {stock['stocked']} in "
+            f"{stock['warehouses']} warehouses; {stock['low']} at or below their "
+            f"reorder point ({stock['alerts_opened']} new low-stock alerts)."
+        )

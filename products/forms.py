@@ -1,0 +1,78 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from products.models import Category, Product
+from products.services import sku_normalize
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.path
+
+
+class ProductForm(forms.ModelForm):
+    category = CategoryChoiceField(
+        queryset=Category.objects.select_related("parent").order_by(
+            "parent__name", "name"
+        ),
+        label=_("Category"),
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "sku",
+            "name",
+            "category",
+            "unit",
+            "list_price",
+            "cost",
+            "tax_rate",
+            "reorder_point",
+            "reorder_quantity",
+            "is_active",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_sku(self) -> str:
+        return sku_normalize(self.cleaned_data["sku"])
+
+
+class CategoryForm(forms.ModelForm):
+    parent = forms.ModelChoiceField(
+        queryset=Category.objects.filter(parent__isnull=True).order_by("name"),
+        required=False,
+        label=_("Parent category"),
+        help_text=_("Leave empty for a top-level category. Two levels at most."),
+    )
+
+    class Meta:
+        model = Category
+        fields = ["name", "parent", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
+                pk=self.instance.pk
+            )
+
+
+class ProductImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 CSV with a header row; see the format below."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than 10 MB; split it into smaller files.")
+            )
+        return upload

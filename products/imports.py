@@ -1,0 +1,213 @@
+"""Product import: the columns, the per-row rules, and the one entry point that the
+command, the import page and the admin share.
+
+The format is documented in docs/import-formats.md ("Products"). Validation needs no
+database: every row is checked before anything is written (sms.imports), and writing
+goes through products.services.product_import_write.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from products.models import Product
+from products.services import category_path_split, product_import_write, sku_normalize
+from sms.imports import ImportResult, RowError, csv_rows, import_rows
+
+REQUIRED_COLUMNS = ("sku", "name", "category", "list_price", "cost")
+OPTIONAL_COLUMNS = (
+    "description",
+    "unit",
+    "tax_rate",
+    "active",
+    "reorder_point",
+    "reorder_quantity",
+    # Written by the product list's export; ignored on import, so an exported file
+    # can be edited and imported again.
+    "margin",
+    "margin_percent",
+)
+COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+
+SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
+AMOUNT_PATTERN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+TRUE_WORDS = {"yes", "y", "true", "1", "active"}
+FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
+MAX_QUANTITY = 10_000_000
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """One valid row: the required values, plus the optional ones the file gave."""
+
+    sku: str
+    name: str
+    category_path: tuple[str, ...]
+    list_price: Decimal
+    cost: Decimal
+    optional: dict = field(default_factory=dict, hash=False)
+
+    def values(self) -> dict:
+        """Model field values to set (category excluded: it is resolved on write)."""
+        return {
+            "name": self.name,
+            "list_price": self.list_price,
+            "cost": self.cost,
+            **self.optional,
+        }
+
+
+def _amount(values: dict[str, str], column: str, *, maximum: Decimal | None = None):
+    text = values.get(column, "").replace(" ", "")
+    if not text:
+        raise RowError(column, "Required.")
+    if text.startswith("-"):
+        raise RowError(column, "Must not be negative.")
+    if not AMOUNT_PATTERN.match(text):
+        raise RowError(
+            column,
+            f"'{text}' is not an amount: write digits with a dot for decimals and at "
+            "most two decimals, without a currency sign or thousands separators "
+            "(e.g. 1250.50).",
+        )
+    amount = Decimal(text)
+    if maximum is not None and amount > maximum:
+        raise RowError(column, f"Must be at most {maximum}.")
+    return amount
+
+
+def _quantity(values: dict[str, str], column: str) -> int:
+    text = values[column].replace(" ", "")
+    if text.startswith("-"):
+        raise RowError(column, "Must not be negative.")
+    if not text.isdigit():
+        raise RowError(column, f"'{text}' is not a whole number.")
+    number = int(text)
+    if number > MAX_QUANTITY:
+        raise RowError(column, f"Must be at most {MAX_QUANTITY}.")
+    return number
+
+
+def _unit(text: str) -> str:
+    wanted = text.strip().lower()
+    for value, label in Product.Unit.choices:
+        if wanted in (value.lower(), str(label).lower()):
+            return value
+    codes = ", ".join(value for value, _label in Product.Unit.choices)
+    raise RowError("unit", f"Unknown unit '{text}'. Use one of: {codes}.")
+
+
+def product_row_validate(values: dict[str, str]) -> ProductRow:
+    """Check one CSV row and return its cleaned values, or raise RowError."""
+    sku = sku_normalize(values.get("sku", ""))
+    if not sku:
+        raise RowError("sku", "Required.")
+    if len(sku) > 40:
+        raise RowError("sku", "At most 40 characters.")
+    if not SKU_PATTERN.match(sku):
+        raise RowError(
+            "sku",
+            f"'{sku}' is not a valid SKU: use letters, digits and - _ . / "
+            "(starting with a letter or digit).",
+        )
+    name = " ".join(values.get("name", "").split())
+    if not name:
+        raise RowError("name", "Required.")
+    if len(name) > 200:
+        raise RowError("name", "At most 200 characters.")
+    category_text = values.get("category", "")
+    if not category_text.strip():
+        raise RowError("category", "Required.")
+    path = category_path_split(category_text)
+    if len(path) > 2 or not all(path):
+        raise RowError(
+            "category",
+            f"'{category_text}' is not a category: write 'Name' or 'Parent > Name' "
+            "(two levels at most).",
+        )
+    if any(len(part) > 100 for part in path):
+        raise RowError("category", "Category names have at most 100 characters.")
+    list_price = _amount(values, "list_price")
+    cost = _amount(values, "cost")
+
+    optional: dict = {}
+    if values.get("description"):
+        optional["description"] = values["description"]
+    if values.get("unit"):
+        optional["unit"] = _unit(values["unit"])
+    if values.get("tax_rate"):
+        text = values["tax_rate"].removesuffix("%").strip()
+        optional["tax_rate"] = _amount({"tax_rate": text}, "tax_rate", maximum=100)
+    if values.get("active"):
+        word = values["active"].strip().lower()
+        if word in TRUE_WORDS:
+            optional["is_active"] = True
+        elif word in FALSE_WORDS:
+            optional["is_active"] = False
+        else:
+            raise RowError("active", f"'{values['active']}' is not yes or no.")
+    for column in ("reorder_point", "reorder_quantity"):
+        if values.get(column):
+            optional[column] = _quantity(values, column)
+    return ProductRow(
+        sku=sku,
+        name=name,
+        category_path=path,
+        list_price=list_price,
+        cost=cost,
+        optional=optional,
+    )
+
+
+def product_row_key(row: ProductRow) -> str:
+    return row.sku
+
+
+def products_import(
+    *,
+    file,
+    user: AbstractBaseUser | None = None,
+    dry_run: bool = False,
+    good_rows_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+    rows: list | None = None,
+) -> ImportResult:
+    """Validate every row of a product CSV, then write all of it or nothing.
+
+    Raises sms.imports.ImportFileError when the file cannot be read as a whole.
+    ``rows`` lets a caller that already read the file (for a progress total) pass
+    them instead of ``file``.
+    """
+    if rows is None:
+        rows = products_csv_rows(file=file)
+    return import_rows(
+        rows=rows,
+        validate=product_row_validate,
+        key=product_row_key,
+        write=lambda cleaned: product_import_write(rows=cleaned, user=user),
+        dry_run=dry_run,
+        good_rows_only=good_rows_only,
+        progress=progress,
+    )
+
+
+def products_csv_rows(*, file) -> list[tuple[int, dict[str, str]]]:
+    return csv_rows(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+
+
+def product_import_preview(*, result: ImportResult, rows: list) -> dict[str, int]:
+    """How many good rows would create a product and how many would update one."""
+    bad_lines = {problem.line for problem in result.problems}
+    skus = set()
+    for line, values in rows:
+        if line not in bad_lines:
+            skus.add(sku_normalize(values.get("sku", "")))
+    existing = 0
+    sku_list = sorted(skus)
+    for start in range(0, len(sku_list), 500):
+        chunk = sku_list[start : start + 500]
+        existing += Product.objects.filter(sku__in=chunk).count()
+    return {"create": len(skus) - existing, "update": existing}
