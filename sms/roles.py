@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "orders.view_*",
         "orders.add_*",
         "orders.change_*",
+        "orders.confirm_order",
+        "orders.ship_order",
         "products.view_*",
         "inventory.view_*",
         "analytics.view_*",

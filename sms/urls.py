@@ -16,9 +16,10 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("products/", include("products.urls")),
     path("inventory/", include("inventory.urls")),
+    path("orders/", include("orders.urls")),
 ]
 
-LANDED = {"customers", "products", "inventory"}
+LANDED = {"customers", "products", "inventory", "orders"}
 
 # Sections whose app has not landed yet show a "coming soon" page, so the navbar
 # never leads to a 404. An app that lands adds its key to LANDED and includes its urls.

@@ -1,0 +1,60 @@
+"""The order e-mail outbox sweep, as a django-celery-beat periodic task.
+
+Created here once so admins can see, pause and re-time it under Periodic tasks;
+a later migrate never overwrites what they changed.
+"""
+
+import json
+
+from django.conf import settings
+from django.db import migrations
+from django.utils import timezone
+
+TASK_NAME = "Order e-mail outbox sweep (every 5 minutes)"
+TASK = "orders.tasks.order_emails_sweep"
+
+
+def periodic_task_create(apps, schema_editor):
+    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    changes_model = apps.get_model("django_celery_beat", "PeriodicTasks")
+    schedule, _ = crontab_model.objects.get_or_create(
+        minute="*/5",
+        hour="*",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    task_model.objects.get_or_create(
+        name=TASK_NAME,
+        defaults={
+            "task": TASK,
+            "crontab": schedule,
+            "args": json.dumps([]),
+            "kwargs": json.dumps({}),
+            "description": "Sends order e-mails still unsent because the broker was "
+            "down or a worker died (orders.emails).",
+            "enabled": True,
+        },
+    )
+    # Beat reloads its schedule when this timestamp changes (signals do not fire
+    # for migration models).
+    changes_model.objects.update_or_create(
+        ident=1, defaults={"last_update": timezone.now()}
+    )
+
+
+def periodic_task_delete(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
+        name=TASK_NAME
+    ).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("orders", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(periodic_task_create, periodic_task_delete)]

@@ -1,0 +1,216 @@
+"""Reads of orders, scoped to the user asking.
+
+A rep sees the orders of the customers they own; managers and admins see all.
+Views fetch single orders through order_scope, so "not yours" and "does not
+exist" are the same 404.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.db.models import Avg, Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from customers.selectors import owner_choices
+from orders.models import (
+    Order,
+    OrderEmail,
+    OrderLine,
+    OrderTransition,
+    Payment,
+    PaymentStatus,
+    Shipment,
+    ShipmentLine,
+)
+from products.models import Product
+from sms.money import ZERO
+from sms.roles import user_is_manager
+
+
+def order_scope(*, user) -> QuerySet[Order]:
+    qs = Order.objects.all()
+    if not user_is_manager(user):
+        qs = qs.filter(customer__owner=user)
+    return qs
+
+
+class OrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.ChoiceFilter(
+        choices=Order.Status.choices, empty_label="Any status"
+    )
+    payment_status = django_filters.ChoiceFilter(
+        choices=PaymentStatus.choices,
+        method="filter_payment_status",
+        label="Payment",
+        empty_label="Any payment",
+    )
+    date_from = django_filters.DateFilter(
+        field_name="order_date",
+        lookup_expr="gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        field_name="order_date",
+        lookup_expr="lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=owner_choices().none(), label="Sales rep", empty_label="Any rep"
+    )
+    customer = django_filters.NumberFilter(
+        field_name="customer", widget=forms.HiddenInput
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label="Overdue only",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "q",
+            "status",
+            "payment_status",
+            "date_from",
+            "date_to",
+            "owner",
+            "customer",
+        ]
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if user is not None and user_is_manager(user):
+            self.filters["owner"].queryset = owner_choices()
+        else:
+            del self.filters["owner"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value) | Q(customer__name__icontains=value)
+        )
+
+    def filter_payment_status(self, queryset, name, value):
+        return queryset.billable().payment_status(value)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset
+
+
+def order_filter(*, user, data: Mapping | None = None) -> OrderFilter:
+    queryset = (
+        order_scope(user=user)
+        .select_related("customer", "owner")
+        .order_by("-order_date", "-pk")
+    )
+    return OrderFilter(data, queryset=queryset, user=user)
+
+
+def order_list(*, user, filters: Mapping | None = None) -> QuerySet[Order]:
+    return order_filter(user=user, data=filters).qs
+
+
+def overdue_list(*, user) -> QuerySet[Order]:
+    return (
+        order_scope(user=user)
+        .overdue()
+        .select_related("customer", "owner")
+        .order_by("due_date", "pk")
+    )
+
+
+def overdue_total(*, user) -> Decimal:
+    totals = (
+        order_scope(user=user)
+        .overdue()
+        .aggregate(total=Sum("total"), paid=Sum("amount_paid"))
+    )
+    return (totals["total"] or ZERO) - (totals["paid"] or ZERO)
+
+
+def order_detail(*, user) -> QuerySet[Order]:
+    """One order with everything its page shows, in a fixed number of queries."""
+    return (
+        order_scope(user=user)
+        .select_related("customer", "owner", "warehouse", "created_by")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
+            Prefetch(
+                "transitions", queryset=OrderTransition.objects.select_related("user")
+            ),
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.select_related("created_by").prefetch_related(
+                    Prefetch(
+                        "lines",
+                        queryset=ShipmentLine.objects.select_related("order_line"),
+                    )
+                ),
+            ),
+            Prefetch("payments", queryset=Payment.objects.select_related("created_by")),
+            Prefetch("emails", queryset=OrderEmail.objects.order_by("created_at")),
+        )
+    )
+
+
+def order_timeline(*, order: Order) -> list[dict]:
+    """Status changes, shipments and payments of an order, oldest first.
+    Uses the prefetched relations of order_detail."""
+    entries = [
+        {"when": t.created_at, "type": "transition", "object": t}
+        for t in order.transitions.all()
+    ]
+    entries += [
+        {"when": s.created_at, "type": "shipment", "object": s}
+        for s in order.shipments.all()
+    ]
+    entries += [
+        {"when": p.created_at, "type": "payment", "object": p}
+        for p in order.payments.all()
+    ]
+    return sorted(entries, key=lambda e: e["when"])
+
+
+def sellable_products() -> list[dict]:
+    """What the order form offers: active products with the price and tax rate the
+    live totals need."""
+    return list(
+        Product.objects.active()
+        .order_by("sku")
+        .values("pk", "sku", "name", "list_price", "tax_rate")
+    )
+
+
+def customer_order_summary(*, customer, user, limit: int = 10) -> dict:
+    """The customer page's purchase history: figures over billable orders and the
+    latest orders of any status."""
+    orders = Order.objects.filter(customer=customer)
+    figures = orders.billable().aggregate(
+        count=Count("pk"),
+        revenue=Sum("net_total"),
+        average=Avg("net_total"),
+        last=Max("order_date"),
+        total=Sum("total"),
+        paid=Sum("amount_paid"),
+        overdue=Count(
+            "pk",
+            filter=Q(due_date__lt=timezone.localdate(), amount_paid__lt=F("total")),
+        ),
+    )
+    return {
+        "count": figures["count"],
+        "revenue": figures["revenue"] or ZERO,
+        "average": figures["average"],
+        "last_order_date": figures["last"],
+        "balance_due": (figures["total"] or ZERO) - (figures["paid"] or ZERO),
+        "overdue_count": figures["overdue"],
+        "recent": list(orders.order_by("-order_date", "-pk")[:limit]),
+    }
