@@ -19,6 +19,7 @@ from customers.forms import (
     ReassignForm,
     TaskForm,
 )
+from customers.panels import panels_render
 from customers.tables import CustomerTable
 from sms.exports import table_export_response
 
@@ -121,6 +122,7 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
                 exclude_pk=customer.pk,
             ),
             today=timezone.localdate(),
+            panels=panels_render(customer=customer, user=self.request.user),
         )
         return context
 

@@ -5,3 +5,14 @@ class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Orders"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from customers.panels import panel_register
+        from orders.selectors import customer_order_summary
+
+        panel_register(
+            key="purchases",
+            template="orders/_customer_orders.html",
+            context=customer_order_summary,
+            order=10,
+        )

@@ -198,7 +198,7 @@ def customer_order_summary(*, customer, user, limit: int = 10) -> dict:
         revenue=Sum("net_total"),
         average=Avg("net_total"),
         last=Max("order_date"),
-        total=Sum("total"),
+        billed=Sum("total"),
         paid=Sum("amount_paid"),
         overdue=Count(
             "pk",
@@ -210,7 +210,7 @@ def customer_order_summary(*, customer, user, limit: int = 10) -> dict:
         "revenue": figures["revenue"] or ZERO,
         "average": figures["average"],
         "last_order_date": figures["last"],
-        "balance_due": (figures["total"] or ZERO) - (figures["paid"] or ZERO),
+        "balance_due": (figures["billed"] or ZERO) - (figures["paid"] or ZERO),
         "overdue_count": figures["overdue"],
         "recent": list(orders.order_by("-order_date", "-pk")[:limit]),
     }

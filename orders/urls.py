@@ -1,5 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from orders import views
 
 app_name = "orders"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.OrderListView.as_view(), name="order-list"),
+    path("overdue/", views.OverdueListView.as_view(), name="order-overdue"),
+    path("new/", views.order_create_view, name="order-create"),
+    path("customer-lookup/", views.customer_lookup_view, name="customer-lookup"),
+    path("<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("<int:pk>/edit/", views.order_update_view, name="order-update"),
+    path("<int:pk>/confirm/", views.order_confirm_view, name="order-confirm"),
+    path(
+        "<int:pk>/return-to-draft/",
+        views.order_return_to_draft_view,
+        name="order-return-to-draft",
+    ),
+    path("<int:pk>/cancel/", views.order_cancel_view, name="order-cancel"),
+    path("<int:pk>/ship/", views.order_ship_view, name="order-ship"),
+    path("<int:pk>/deliver/", views.order_deliver_view, name="order-deliver"),
+    path("<int:pk>/payment/", views.payment_create_view, name="payment-create"),
+    path("<int:pk>/refund/", views.refund_create_view, name="refund-create"),
+    path("emails/<int:pk>/retry/", views.order_email_retry_view, name="email-retry"),
+]

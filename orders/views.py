@@ -1,0 +1,429 @@
+"""Order pages: list and overdue list, the order form, the order page and its
+actions. Views parse input and call one service; orders are fetched through
+orders.selectors, so another rep's order is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import DetailView
+from django_tables2.views import SingleTableView
+
+from customers.selectors import customer_scope
+from orders import emails, selectors, services
+from orders.forms import (
+    CancelForm,
+    LineFormSet,
+    OrderForm,
+    PaymentForm,
+    ShipmentForm,
+    customer_label,
+)
+from orders.models import Order, OrderEmail
+from orders.tables import OrderTable, OverdueTable
+from sms.exports import table_export_response
+
+EXPORT_HEADERS = [
+    "number",
+    "order_date",
+    "customer",
+    "customer_ref",
+    "sales_rep",
+    "status",
+    "subtotal",
+    "discount",
+    "net",
+    "tax",
+    "shipping",
+    "total",
+    "paid",
+    "balance_due",
+    "payment_status",
+    "due_date",
+]
+
+
+def _export_row(order: Order) -> list:
+    return [
+        order.number,
+        order.order_date,
+        order.customer.name,
+        order.customer.external_ref,
+        order.owner.get_username(),
+        order.get_status_display(),
+        order.subtotal,
+        order.discount_total,
+        order.net_total,
+        order.tax_total,
+        order.shipping_charge,
+        order.total,
+        order.amount_paid,
+        order.balance_due,
+        order.get_payment_status_display() if order.status in Order.BILLABLE else "",
+        order.due_date,
+    ]
+
+
+class OrderListView(PermissionRequiredMixin, SingleTableView):
+    permission_required = "orders.view_order"
+    table_class = OrderTable
+    template_name = "orders/order_list.html"
+    table_pagination = {"per_page": 50}
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = selectors.order_filter(user=request.user, data=request.GET)
+        export = request.GET.get("export")
+        if export:
+            rows = (_export_row(o) for o in self.filterset.qs.iterator(chunk_size=2000))
+            return table_export_response(
+                filename=f"orders-{timezone.localdate().isoformat()}",
+                fmt=export,
+                headers=EXPORT_HEADERS,
+                rows=rows,
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        return context
+
+
+class OverdueListView(PermissionRequiredMixin, SingleTableView):
+    permission_required = "orders.view_order"
+    table_class = OverdueTable
+    template_name = "orders/overdue_list.html"
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        return selectors.overdue_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["overdue_total"] = selectors.overdue_total(user=self.request.user)
+        return context
+
+
+class OrderDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "orders.view_order"
+    template_name = "orders/order_detail.html"
+
+    def get_queryset(self):
+        return selectors.order_detail(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = self.object
+        context.update(
+            lines=list(order.lines.all()),
+            timeline=selectors.order_timeline(order=order),
+            shipments=list(order.shipments.all()),
+            payments=list(order.payments.all()),
+            emails=list(order.emails.all()),
+            cancel_form=CancelForm(),
+            billable=Order.BILLABLE,
+        )
+        return context
+
+
+# The order form -------------------------------------------------------------------
+
+
+def _line_inputs(formset) -> list[services.LineInput]:
+    return [
+        services.LineInput(
+            product=data["product"],
+            quantity=data["quantity"],
+            unit_price=data.get("unit_price"),
+            discount_percent=data.get("discount_percent") or 0,
+        )
+        for data in (form.cleaned_data for form in formset.forms)
+        if data.get("product") and not data.get("DELETE")
+    ]
+
+
+def _form_page(request, *, form, formset, order=None):
+    return render(
+        request,
+        "orders/order_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "order": order,
+            "products": selectors.sellable_products(),
+        },
+    )
+
+
+@permission_required("orders.add_order", raise_exception=True)
+def order_create_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = OrderForm(request.POST, user=user)
+        formset = LineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                order = services.order_create(
+                    customer=data["customer"],
+                    warehouse=data["warehouse"],
+                    owner=data.get("owner"),
+                    order_date=data["order_date"],
+                    discount_percent=data["discount_percent"],
+                    shipping_charge=data["shipping_charge"],
+                    notes=data["notes"],
+                    lines=_line_inputs(formset),
+                    created_by=user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Draft order {order.number} created.")
+                return redirect(order)
+    else:
+        initial = {}
+        customer = customer_scope(user=user).filter(pk=request.GET.get("customer") or 0)
+        if request.GET.get("customer", "").isdigit() and customer.exists():
+            initial["customer"] = customer_label(customer.get())
+        form = OrderForm(initial=initial, user=user)
+        formset = LineFormSet(prefix="lines")
+    return _form_page(request, form=form, formset=formset)
+
+
+@permission_required("orders.change_order", raise_exception=True)
+def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
+    if not order.is_editable:
+        messages.error(
+            request, "Only a draft can be edited; return the order to draft first."
+        )
+        return redirect(order)
+    if request.method == "POST":
+        form = OrderForm(request.POST, user=request.user, editing=True)
+        formset = LineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                services.order_update(
+                    order=order,
+                    user=request.user,
+                    warehouse=data["warehouse"],
+                    owner=data.get("owner"),
+                    order_date=data["order_date"],
+                    discount_percent=data["discount_percent"],
+                    shipping_charge=data["shipping_charge"],
+                    notes=data["notes"],
+                    lines=_line_inputs(formset),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Order {order.number} saved.")
+                return redirect(order)
+    else:
+        form = OrderForm(
+            initial={
+                "warehouse": order.warehouse_id,
+                "owner": order.owner_id,
+                "order_date": order.order_date,
+                "discount_percent": order.discount_percent,
+                "shipping_charge": order.shipping_charge,
+                "notes": order.notes,
+            },
+            user=request.user,
+            editing=True,
+        )
+        formset = LineFormSet(
+            prefix="lines",
+            initial=[
+                {
+                    "product": line.product,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price.normalize(),
+                    "discount_percent": line.discount_percent,
+                }
+                for line in order.lines.select_related("product")
+            ],
+        )
+    return _form_page(request, form=form, formset=formset, order=order)
+
+
+@require_GET
+@permission_required("orders.add_order", raise_exception=True)
+def customer_lookup_view(request: HttpRequest) -> JsonResponse:
+    """Up to 20 of the user's active customers matching ?q=, for the order form."""
+    text = request.GET.get("q", "").strip()
+    if len(text) < 2:
+        return JsonResponse({"results": []})
+    customers = (
+        customer_scope(user=request.user)
+        .filter(is_active=True, name__icontains=text)
+        .order_by("name")[:20]
+    )
+    return JsonResponse({"results": [customer_label(c) for c in customers]})
+
+
+# Actions -------------------------------------------------------------------------
+
+
+def _act(request, order, action, success: str) -> HttpResponse:
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success.format(number=order.number))
+    return redirect(order)
+
+
+@require_POST
+@permission_required("orders.confirm_order", raise_exception=True)
+def order_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
+    return _act(
+        request,
+        order,
+        lambda: services.order_confirm(order=order, user=request.user),
+        "Order {number} confirmed; the stock is reserved.",
+    )
+
+
+@require_POST
+@permission_required("orders.confirm_order", raise_exception=True)
+def order_return_to_draft_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
+    return _act(
+        request,
+        order,
+        lambda: services.order_return_to_draft(order=order, user=request.user),
+        "Order {number} is a draft again; its reservations were released.",
+    )
+
+
+@require_POST
+@permission_required("orders.confirm_order", raise_exception=True)
+def order_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(
+        request,
+        order,
+        lambda: services.order_cancel(order=order, user=request.user, reason=reason),
+        "Order {number} cancelled.",
+    )
+
+
+@require_POST
+@permission_required("orders.ship_order", raise_exception=True)
+def order_deliver_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
+    return _act(
+        request,
+        order,
+        lambda: services.order_deliver(order=order, user=request.user),
+        "Order {number} marked delivered.",
+    )
+
+
+@permission_required("orders.ship_order", raise_exception=True)
+def order_ship_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(
+        selectors.order_scope(user=request.user).select_related("customer"), pk=pk
+    )
+    if order.status not in (Order.Status.CONFIRMED, Order.Status.PARTIALLY_SHIPPED):
+        messages.error(request, "Only a confirmed order can be shipped.")
+        return redirect(order)
+    lines = list(order.lines.all())
+    form = ShipmentForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.order_ship(
+                order=order,
+                user=request.user,
+                quantities=form.quantities(),
+                shipped_on=form.cleaned_data["shipped_on"],
+                carrier=form.cleaned_data["carrier"],
+                tracking_number=form.cleaned_data["tracking_number"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Shipment of {order.number} recorded.")
+            return redirect(order)
+    return render(request, "orders/shipment_form.html", {"order": order, "form": form})
+
+
+def _payment_view(request, pk: int, *, refund: bool) -> HttpResponse:
+    order = get_object_or_404(
+        selectors.order_scope(user=request.user).select_related("customer"), pk=pk
+    )
+    limit = order.amount_paid if refund else order.balance_due
+    if order.status not in Order.BILLABLE or limit <= 0:
+        messages.error(
+            request,
+            "Nothing has been paid to refund."
+            if refund
+            else "This order has no balance due.",
+        )
+        return redirect(order)
+    form = PaymentForm(
+        request.POST or None,
+        limit=limit,
+        initial={"amount": limit, "paid_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        record = services.refund_record if refund else services.payment_record
+        data = form.cleaned_data
+        try:
+            record(
+                order=order,
+                user=request.user,
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                method=data["method"],
+                reference=data["reference"],
+            )
+        except ValidationError as exc:
+            form.add_error("amount", exc)
+        else:
+            what = "Refund" if refund else "Payment"
+            messages.success(request, f"{what} of {data['amount']} recorded.")
+            return redirect(order)
+    return render(
+        request,
+        "orders/payment_form.html",
+        {"order": order, "form": form, "refund": refund},
+    )
+
+
+@permission_required("orders.add_payment", raise_exception=True)
+def payment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _payment_view(request, pk, refund=False)
+
+
+@permission_required("orders.refund_payment", raise_exception=True)
+def refund_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _payment_view(request, pk, refund=True)
+
+
+@require_POST
+@permission_required("orders.change_order", raise_exception=True)
+def order_email_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_object_or_404(
+        OrderEmail.objects.filter(order__in=selectors.order_scope(user=request.user)),
+        pk=pk,
+    )
+    return _act(
+        request,
+        email.order,
+        lambda: emails.order_email_retry(email=email),
+        "The e-mail for {number} is queued again.",
+    )
