@@ -110,7 +110,7 @@ def test_new_order_from_the_customer_page_is_prefilled(rep_client, rep):
     response = rep_client.get(
         reverse("orders:order-create") + f"?customer={customer.pk}"
     )
-    assert f'value="Acme Ltd' in response.content.decode()
+    assert 'value="Acme Ltd' in response.content.decode()
 
 
 def test_customer_lookup_lists_only_own_customers(rep_client, rep):
