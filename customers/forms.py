@@ -4,12 +4,9 @@ from django.contrib.auth import get_user_model
 from customers.models import Contact, Customer, Interaction, Task
 from customers.selectors import owner_choices
 from customers.services import tags_parse
+from sms.widgets import DateInput
 
 User = get_user_model()
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CustomerForm(forms.ModelForm):

@@ -14,6 +14,7 @@ from inventory.models import Warehouse
 from orders.models import Payment
 from products.models import Product
 from sms.roles import user_is_manager
+from sms.widgets import DateInput
 
 _ID_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
 PRODUCT_SEPARATOR = " · "
@@ -103,9 +104,7 @@ class OrderForm(forms.Form):
         required=False,
         empty_label="The customer's owner",
     )
-    order_date = forms.DateField(
-        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    order_date = forms.DateField(initial=timezone.localdate, widget=DateInput())
     discount_percent = forms.DecimalField(
         label="Order discount (%)",
         min_value=Decimal("0"),
@@ -195,9 +194,7 @@ LineFormSet = forms.formset_factory(
 
 
 class ShipmentForm(forms.Form):
-    shipped_on = forms.DateField(
-        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    shipped_on = forms.DateField(initial=timezone.localdate, widget=DateInput())
     carrier = forms.CharField(max_length=100, required=False)
     tracking_number = forms.CharField(max_length=100, required=False)
 
@@ -227,7 +224,7 @@ class PaymentForm(forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["amount", "paid_on", "method", "reference"]
-        widgets = {"paid_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"paid_on": DateInput()}
 
     def __init__(self, *args, limit: Decimal, **kwargs):
         super().__init__(*args, **kwargs)

@@ -27,6 +27,7 @@ from orders.models import (
 from products.models import Product
 from sms.money import ZERO
 from sms.roles import user_is_manager
+from sms.widgets import DateInput
 
 
 def order_scope(*, user) -> QuerySet[Order]:
@@ -51,13 +52,13 @@ class OrderFilter(django_filters.FilterSet):
         field_name="order_date",
         lookup_expr="gte",
         label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     date_to = django_filters.DateFilter(
         field_name="order_date",
         lookup_expr="lte",
         label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     owner = django_filters.ModelChoiceFilter(
         queryset=owner_choices().none(), label="Sales rep", empty_label="Any rep"
