@@ -37,3 +37,24 @@ def panels_render(*, customer, user) -> list[dict]:
         }
         for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
     ]
+
+
+# Timeline sources: other apps' events on the customer's timeline -----------------
+
+_TIMELINE: dict[str, tuple[Callable[..., list], str]] = {}
+
+
+def timeline_source_register(
+    *, key: str, entries: Callable[..., list], template: str
+) -> None:
+    """``entries(*, customer, limit)`` returns [{"when", "object"}], newest first;
+    ``template`` renders one entry (as ``obj``) inside the timeline's list."""
+    _TIMELINE[key] = (entries, template)
+
+
+def timeline_entries(*, customer, limit: int) -> list[dict]:
+    return [
+        {**entry, "type": key, "template": template}
+        for key, (entries, template) in sorted(_TIMELINE.items())
+        for entry in entries(customer=customer, limit=limit)
+    ]

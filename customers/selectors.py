@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from customers.models import Customer, Interaction, Tag, Task
+from customers.panels import timeline_entries
 from sms.roles import user_is_manager
 
 User = get_user_model()
@@ -167,8 +168,8 @@ def my_tasks(*, user) -> dict[str, list[Task]]:
 def customer_timeline(*, customer: Customer, limit: int = 50) -> list[dict]:
     """Interactions and tasks of a customer, newest first, as one list.
 
-    Each entry: {"when": datetime or date, "kind": str, "object": obj}. Orders and
-    opportunities join this list when their apps land.
+    Each entry: {"when": datetime or date, "type": str, "object": obj}. Apps above
+    customers add their events through customers.panels.timeline_source_register.
     """
     interactions = (
         Interaction.objects.filter(customer=customer)
@@ -186,6 +187,7 @@ def customer_timeline(*, customer: Customer, limit: int = 50) -> list[dict]:
             for i in interactions
         ),
         ({"when": t.due_on, "type": "task", "object": t} for t in tasks),
+        timeline_entries(customer=customer, limit=limit),
     )
     return sorted(entries, key=lambda e: _sort_key(e["when"]), reverse=True)[:limit]
 

@@ -7,12 +7,17 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from customers.panels import panel_register
-        from orders.selectors import customer_order_summary
+        from customers.panels import panel_register, timeline_source_register
+        from orders.selectors import customer_order_summary, customer_timeline_orders
 
         panel_register(
             key="purchases",
             template="orders/_customer_orders.html",
             context=customer_order_summary,
             order=10,
+        )
+        timeline_source_register(
+            key="order",
+            entries=customer_timeline_orders,
+            template="orders/_timeline_order.html",
         )

@@ -215,3 +215,13 @@ def customer_order_summary(*, customer, user, limit: int = 10) -> dict:
         "overdue_count": figures["overdue"],
         "recent": list(orders.order_by("-order_date", "-pk")[:limit]),
     }
+
+
+def customer_timeline_orders(*, customer, limit: int) -> list[dict]:
+    """The customer's orders on their timeline, at the moment each was placed."""
+    orders = (
+        Order.objects.filter(customer=customer)
+        .select_related("owner")
+        .order_by("-created_at")[:limit]
+    )
+    return [{"when": order.created_at, "object": order} for order in orders]

@@ -321,7 +321,10 @@ def test_customer_page_shows_orders_revenue_and_average(rep_client, rep):
     assert figures["average"] == D("75.00")
     assert figures["balance_due"] == D("180.00")
     assert len(figures["recent"]) == 3
-    assert "150.00" in response.content.decode()
+    page = response.content.decode()
+    assert "150.00" in page
+    assert page.count('data-testid="timeline-order"') == 3
+    assert cancelled.number in page
 
 
 def test_orders_move_with_a_customer_merge(manager):
@@ -376,4 +379,21 @@ def test_order_page_runs_a_fixed_number_of_queries(
     # payments, e-mails, tasks due
     with django_assert_num_queries(13):
         response = rep_client.get(order.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 15])
+def test_customer_page_with_orders_runs_a_fixed_number_of_queries(
+    rep_client, rep, django_assert_num_queries, count
+):
+    customer = CustomerFactory(owner=rep)
+    product = ProductFactory()
+    for _ in range(count):
+        draft_order(customer=customer, lines=[(product, 1)])
+    rep_client.get(customer.get_absolute_url())
+    # The customer page's own queries (see tests/customers/test_views.py), plus the
+    # purchase figures, the latest orders and the orders on the timeline (rep
+    # joined): the same number for 2 orders as for 15.
+    with django_assert_num_queries(19):
+        response = rep_client.get(customer.get_absolute_url())
     assert response.status_code == 200
