@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from orders.forms_import import OrderImportForm
 from orders.importing import COLUMNS, OrderImportResult, order_import
@@ -132,8 +133,12 @@ def order_import_preview_view(request: HttpRequest, token: str) -> HttpResponse:
         request.session[SESSION_KEY] = pending
         messages.success(
             request,
-            _("Orders imported: %(orders)d created (%(lines)d lines).")
-            % {"orders": result.created, "lines": result.lines_created},
+            _("Orders imported: %(orders)d created (%(lines)s).")
+            % {
+                "orders": result.created,
+                "lines": ngettext("%(n)d line", "%(n)d lines", result.lines_created)
+                % {"n": result.lines_created},
+            },
         )
         return redirect("orders:order-import-preview", token=token)
     if writing:
