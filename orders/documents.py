@@ -337,19 +337,19 @@ class DocumentPdf(FPDF):
     """An A4 document with the seller's letterhead, a footer with the page number
     and, when given, a watermark across every page."""
 
-    def __init__(self, *, title: str, number: str, watermark: str = "", fonts=None):
+    def __init__(self, *, title: str, number: str, watermark: str = ""):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.doc_title = title
         self.doc_number = number
         self.watermark = watermark
-        fonts = _font_files() if fonts is None else fonts
+        fonts = _font_files()
         if fonts:
             self.add_font("SourceSans", "", fonts[0])
             self.add_font("SourceSans", "B", fonts[1])
             self.family_name = "SourceSans"
         else:
-            # No Unicode font installed: fall back to the core fonts and print
-            # whatever Windows-1252 cannot hold as its nearest plain letter.
+            # The font package is missing (a broken install): fall back to the
+            # core fonts, which only know Windows-1252 (see normalize_text).
             self.family_name = "helvetica"
             self.core_fonts_encoding = "cp1252"
         self.set_margins(MARGIN, MARGIN, MARGIN)
@@ -366,18 +366,19 @@ class DocumentPdf(FPDF):
     def header(self) -> None:
         if not self.watermark:
             return
+        mark = self.watermark.upper()
         with self.local_context():
             self.set_text_color(215, 215, 215)
             size = 54
             self.set_font(self.family_name, "B", size)
             # Shrink long marks to fit the page's diagonal.
-            while self.get_string_width(self.watermark) > 230 and size > 20:
+            while self.get_string_width(mark) > 200 and size > 20:
                 size -= 2
                 self.set_font_size(size)
-            width = self.get_string_width(self.watermark)
+            width = self.get_string_width(mark)
             x, y = self.w / 2, self.h / 2
             with self.rotation(angle=40, x=x, y=y):
-                self.text(x - width / 2, y + size * 0.35 / 2, self.watermark)
+                self.text(x - width / 2, y + size * 0.35 / 2, mark)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -399,15 +400,17 @@ class DocumentPdf(FPDF):
 
     # Building blocks
 
-    def letterhead(self, seller: Seller, *, with_tax_id: bool) -> None:
+    def letterhead(self, seller: Seller, *, full: bool) -> None:
+        """The seller's name and address; ``full`` adds the VAT number and e-mail
+        (the invoice's letterhead)."""
         top = self.get_y()
         self.set_font(self.family_name, "B", 15)
         self.cell(110, 7, seller.name, new_x="LMARGIN", new_y="NEXT")
         self.set_font(self.family_name, "", 9)
         details = list(seller.address_lines)
-        if with_tax_id and seller.tax_id:
+        if full and seller.tax_id:
             details.append(_("VAT no. %(id)s") % {"id": seller.tax_id})
-        if seller.email:
+        if full and seller.email:
             details.append(seller.email)
         for line in details:
             self.cell(110, 4.4, line, new_x="LMARGIN", new_y="NEXT")
@@ -451,6 +454,7 @@ class DocumentPdf(FPDF):
         self, *, headings: list[str], rows: list[list[str]], widths, align
     ) -> None:
         self.set_font(self.family_name, "", 9)
+        self.set_draw_color(140)
         with self.table(
             col_widths=widths,
             width=self.epw,
@@ -464,6 +468,7 @@ class DocumentPdf(FPDF):
             table.row(headings)
             for row in rows:
                 table.row(row)
+        self.set_draw_color(0)
         self.ln(3)
 
     def key_values(
@@ -474,8 +479,11 @@ class DocumentPdf(FPDF):
         height = 5.2 * len(rows) + 2
         if self.will_page_break(height):
             self.add_page()
+        left = self.l_margin + self.epw - width
         for label, value, strong in rows:
-            self.set_x(self.l_margin + self.epw - width)
+            if strong:
+                self.line(left, self.get_y(), left + width, self.get_y())
+            self.set_x(left)
             self.set_font(
                 self.family_name, "B" if strong else "", 10 if strong else 9.5
             )
@@ -501,7 +509,7 @@ def invoice_pdf(data: InvoiceData) -> bytes:
     """The invoice as an A4 PDF: the same content as orders/invoice.html."""
     pdf = DocumentPdf(title=data.title, number=data.number, watermark=data.watermark)
     pdf.add_page()
-    pdf.letterhead(data.seller, with_tax_id=True)
+    pdf.letterhead(data.seller, full=True)
     facts = [
         (_("Invoice number"), data.number),
         (_("Invoice date"), format_date(data.invoice_date)),
@@ -540,7 +548,7 @@ def invoice_pdf(data: InvoiceData) -> bytes:
             ]
             for line in data.lines
         ],
-        widths=(24, 60, 13, 24, 16, 15, 28),
+        widths=(24, 68, 13, 22, 15, 14, 24),
         align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
     )
     if data.order_discount_percent:
@@ -611,11 +619,11 @@ def packing_slip_pdf(data: PackingSlipData) -> bytes:
     """The packing slip as an A4 PDF: the same content as orders/packing_slip.html."""
     pdf = DocumentPdf(title=data.title, number=data.number, watermark=data.watermark)
     pdf.add_page()
-    pdf.letterhead(data.seller, with_tax_id=False)
+    pdf.letterhead(data.seller, full=False)
     facts = [
         (_("Order number"), data.number),
         (_("Order date"), format_date(data.order_date)),
-        (_("Ship from"), data.warehouse_name),
+        (_("Ship from"), "\n".join((data.warehouse_name, *data.warehouse_lines))),
     ]
     if data.shipment is not None:
         facts += [

@@ -233,5 +233,7 @@ LOGGING = {
     "loggers": {
         # Every failed log-in is already in the database; keep the console quiet.
         "axes": {"level": "WARNING"},
+        # fpdf2 subsets fonts with fontTools, which logs every glyph table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -330,10 +330,15 @@ def test_long_invoice_pdf_runs_over_pages(rep, company):
 
     reader = PdfReader(io.BytesIO(documents.invoice_pdf(documents.invoice_data(order))))
 
-    assert len(reader.pages) >= 2
-    last = reader.pages[-1].extract_text()
-    assert f"page {len(reader.pages)} of {len(reader.pages)}" in last
-    assert "720.00" in last  # the total (600.00 + 20 % tax) ends the document
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert len(pages) >= 2
+    assert f"page {len(pages)} of {len(pages)}" in pages[-1]
+    # The line headings repeat on every page the lines run over.
+    assert "SKU Description Qty Unit price" in pages[0]
+    assert "SKU Description Qty Unit price" in pages[1]
+    # The totals are kept together on one page: subtotal to total (600.00 + 20 %).
+    (totals,) = [page for page in pages if "Subtotal" in page]
+    assert "Total (EUR) 720.00" in totals
 
 
 DOCUMENT_URLS = [
