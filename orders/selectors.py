@@ -162,6 +162,37 @@ def order_detail(*, user) -> QuerySet[Order]:
     )
 
 
+def order_documents(*, user) -> QuerySet[Order]:
+    """Orders with what an invoice prints: the customer, the warehouse and the
+    lines (two queries for one order)."""
+    return (
+        order_scope(user=user)
+        .select_related("customer", "warehouse")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("position", "pk"))
+        )
+    )
+
+
+def order_packing_slips(*, user) -> QuerySet[Order]:
+    """order_documents plus the shipments a packing slip lists (one more query)."""
+    return order_documents(user=user).prefetch_related(
+        Prefetch("shipments", queryset=Shipment.objects.order_by("shipped_on", "pk"))
+    )
+
+
+def shipment_documents(*, order: Order) -> QuerySet[Shipment]:
+    """One order's shipments with their lines, for a shipment's packing slip."""
+    return Shipment.objects.filter(order=order).prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=ShipmentLine.objects.select_related("order_line").order_by(
+                "order_line__position", "order_line__pk"
+            ),
+        )
+    )
+
+
 def order_timeline(*, order: Order) -> list[dict]:
     """Status changes, shipments and payments of an order, oldest first.
     Uses the prefetched relations of order_detail."""

@@ -161,6 +161,23 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The one currency all amounts are in (ISO 4217 code).
 SMS_CURRENCY = env("SMS_CURRENCY", default="EUR")
 
+# The seller on invoices and packing slips (orders/documents.py). Multi-line values
+# (address, bank details) are written with \n in the environment. The defaults are
+# obvious placeholders, so an unconfigured installation never looks like a real one.
+SMS_COMPANY_NAME = env("SMS_COMPANY_NAME", default="Example Trading Ltd")
+SMS_COMPANY_ADDRESS = env.str(
+    "SMS_COMPANY_ADDRESS",
+    default="1 Example Street\nLondon EC1A 1AA\nUnited Kingdom",
+    multiline=True,
+)
+SMS_COMPANY_TAX_ID = env("SMS_COMPANY_TAX_ID", default="GB 000 0000 00")
+SMS_COMPANY_BANK = env.str(
+    "SMS_COMPANY_BANK",
+    default="Example Bank\nIBAN GB00 EXMP 0000 0000 0000 00\nBIC EXMPGB00",
+    multiline=True,
+)
+SMS_COMPANY_EMAIL = env("SMS_COMPANY_EMAIL", default="accounts@example.com")
+
 # Celery. No broker: tasks run in-process, eagerly (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -216,5 +233,7 @@ LOGGING = {
     "loggers": {
         # Every failed log-in is already in the database; keep the console quiet.
         "axes": {"level": "WARNING"},
+        # fpdf2 subsets fonts with fontTools, which logs every glyph table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

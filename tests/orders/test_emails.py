@@ -45,6 +45,7 @@ def test_confirmation_and_each_shipment_mail_the_customer_once(
     assert confirmation.to == ["buyer@example.com"]
     assert order.number in confirmation.subject
     assert order.number in confirmation.body
+    assert f"Total: {order.total:,.2f} EUR\n" in confirmation.body
     assert confirmation.alternatives[0][1] == "text/html"
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -178,7 +178,15 @@ def test_ship_partially_then_pay_through_the_pages(rep_client, rep):
     )
     page = rep_client.get(order.get_absolute_url())
     assert page.context["order"].balance_due == D("25.00")
-    assert "Partially paid" in page.content.decode()
+    text = page.content.decode()
+    assert "Partially paid" in text
+    shipment = order.shipments.get()
+    for link in (
+        reverse("orders:order-invoice", args=[order.pk]),
+        reverse("orders:order-invoice-pdf", args=[order.pk]),
+        reverse("orders:shipment-packing-slip", args=[order.pk, shipment.pk]),
+    ):
+        assert f'href="{link}"' in text
 
 
 def test_refunds_are_for_managers(client, rep, manager):
