@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "products",
     "inventory",
     "orders",
+    "opportunities",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("inventory/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
+    path("opportunities/", include("opportunities.urls")),
 ]
 
 LANDED = {"customers", "products", "inventory", "orders"}
