@@ -105,13 +105,10 @@ def test_accepting_a_quote_wins_and_makes_exactly_one_matching_order():
     assert order.status == Order.Status.DRAFT and order.customer == opp.customer
     quote.refresh_from_db()
     assert quote.status == Quote.Status.ACCEPTED and quote.order == order
-    assert [
-        (l.sku, l.quantity, l.unit_price, l.discount_percent, l.net_amount)
-        for l in order.lines.order_by("position")
-    ] == [
-        (l.sku, l.quantity, l.unit_price, l.discount_percent, l.net_amount)
-        for l in quote.lines.order_by("position")
-    ]
+    fields = ("sku", "quantity", "unit_price", "discount_percent", "net_amount")
+    assert list(order.lines.order_by("position").values_list(*fields)) == list(
+        quote.lines.order_by("position").values_list(*fields)
+    )
     assert (order.net_total, order.tax_total, order.total) == (
         quote.net_total,
         quote.tax_total,
