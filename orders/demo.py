@@ -80,7 +80,7 @@ from sms.numbering import number_block
 
 BATCH_SIZE = 5000  # orders per write
 LIVE_DAYS = 21
-LIVE_ORDERS = 40
+LIVE_ORDERS = 30
 Status = Order.Status
 
 # progress(phase, advance, total)
@@ -784,6 +784,8 @@ def _live_statuses(count: int) -> list[str]:
     counts = [max(1, round(share * count)) for _status, share in LIVE_STAGES]
     while sum(counts) > count and max(counts) > 1:
         counts[counts.index(max(counts))] -= 1
+    while sum(counts) < count:  # rounding down left some over
+        counts[counts.index(min(counts))] += 1
     statuses = []
     for (status, _share), n in zip(LIVE_STAGES, counts, strict=True):
         statuses += [status] * n
