@@ -2,36 +2,40 @@
 ending today, and a few tens of live orders in the workflow.
 
 The shape is what the analytics pages look for: order numbers and revenue grow by
-about a fifth a year (a rising rate, and customers won over the period, a few lost),
-with a yearly season (November and December highest, a summer dip) and quiet
-weekends. A few big buyers place most of the revenue and many small ones the rest;
-some customers never order. Popular products are sold more often, quantities suit
-each product's price, and prices are the list price with an occasional line or
-order discount; small orders pay shipping.
+about a fifth a year (a rising rate, plus customers won during the period, a few
+lost; key accounts buy throughout), with a yearly season (November and December
+highest, a summer dip) and quiet weekends. A few big buyers place most of the
+revenue and many small ones the rest; some customers never order. Popular products
+sell more often, quantities suit each product's price, prices are the list price
+with an occasional line or order discount, and small orders pay shipping. Orders
+ship from the east depot to eastern regions, else from the main warehouse.
 
-History is written in bulk (COPY on PostgreSQL): orders, lines, the status changes
-a real lifecycle records (draft, confirmed, shipped, delivered, or cancelled), one
-shipment per shipped order (a few in two parts) and payments; amounts are computed
-by orders.pricing exactly as orders.services computes them. Historical stock
-movement is not modelled: these orders never reserved or shipped stock, so the
-stock ledger is untouched by them (they are not marked imported, because they
-stand for orders made in the application). Order numbers are taken as a block per
-year through sms.numbering, so orders made later continue after them.
+History is written in bulk (sms.bulk: COPY on PostgreSQL): orders, lines, every
+status change a real lifecycle records (draft, confirmed, shipped, delivered; or
+cancelled from draft or confirmed) with plausible times, a shipment per shipped
+order (some in two parts) and payments. Amounts are computed by orders.pricing
+exactly as orders.services computes them. Historical stock movement is not
+modelled: these orders never reserved or shipped stock, so the stock ledger holds
+none of them (they are not marked imported either: they stand for orders made in
+the application). Orders still on their way are shipped, never confirmed, so no
+reservation is missing. Order numbers are taken as a block per year through
+sms.numbering, so orders made later continue after them.
 
-Most delivered orders are paid within the customer's payment terms, some late, a
-few in two instalments or only in part; recent orders of slow payers are still
-open and overdue, so the overdue list has content.
+Most orders are paid within the customer's payment terms (the due date), some
+late, a few in two instalments or only in part; recent orders of slow payers are
+still open past their due date, so the overdue list has content.
 
 The most recent orders (up to ``live``, from the last LIVE_DAYS days, of active
 customers) go through orders.services instead: created, confirmed (reserving real
 stock), partly or fully shipped (moving it), delivered or cancelled, and some paid.
-Their quantities are capped so no product drops to its reorder point. Their
-timestamps are moved back to plausible moments after the fact, except the stock
-movements', which are the real ones. Their customer e-mails are marked as not sent.
+Their quantities are capped at what the warehouse can spare above the reorder
+point, so they open no low-stock alerts. Their own timestamps are then moved back
+to plausible moments; the stock movements keep the real ones. Their customer
+e-mails are marked as not sent (the addresses are made up).
 
 Everything is drawn from the ``rng`` passed in, so the same seed gives the same
-data (dates are relative to today). If any demo customer has an order, seeding is
-skipped.
+data on the same day (dates are relative to today). If any demo customer has an
+order, seeding is skipped.
 """
 
 import bisect
@@ -322,7 +326,8 @@ class _Generator:
     # -- what they buy ------------------------------------------------------------
 
     def catalogue(self, products: list[Product]) -> None:
-        """Popularity per product: cheap consumables sell more often."""
+        """Popularity per product: cheap consumables sell more often. (Weights for
+        drawing, not money: floats are fine here.)"""
         rng = self.rng
         self.products = products
         weights = [
@@ -494,7 +499,7 @@ def orders_seed(
             if progress:
                 progress("orders", len(batch), total)
         live_plans = sorted(
-            (plans[i] for i in live_set), key=lambda p: p.at, reverse=True
+            (plans[i] for i in live_set), key=lambda p: (p.at, p.buyer.pk), reverse=True
         )
         by_pk = {w.pk: w for w in warehouses.values()}
         _live_create(generator, live_plans, warehouses=by_pk)
