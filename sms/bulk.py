@@ -32,10 +32,15 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
                 [table, column, count],
             )
             return [pk for (pk,) in cursor.fetchall()]
-        # SQLite serialises writers; AUTOINCREMENT then continues after these ids.
+        # SQLite serialises writers. After the highest id ever handed out (not only
+        # the highest left), as AUTOINCREMENT does; it then continues after these.
         quote = connection.ops.quote_name
-        cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")  # noqa: S608
-        start = (cursor.fetchone()[0] or 0) + 1
+        cursor.execute(
+            f"SELECT MAX({quote(column)}) FROM {quote(table)} "  # noqa: S608
+            "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s",
+            [table],
+        )
+        start = max((value or 0 for (value,) in cursor.fetchall()), default=0) + 1
     return list(range(start, start + count))
 
 
