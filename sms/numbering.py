@@ -1,6 +1,6 @@
 """Document numbers such as SO-2026-000123: unique, increasing within a year."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from django.db import IntegrityError, transaction
 
@@ -40,3 +40,23 @@ def number_next(*, prefix: str, year: int, taken: Callable[[str], bool]) -> str:
             break
     counter.save(update_fields=["value"])
     return number
+
+
+@transaction.atomic
+def number_block(
+    *, prefix: str, year: int, count: int, taken: Container[str] = frozenset()
+) -> list[str]:
+    """``count`` free numbers ``PREFIX-YEAR-NNNNNN`` for rows written in bulk (demo
+    data, imports), in increasing order; the counter moves past the last one, so
+    number_next never hands them out again. ``taken`` holds numbers that exist
+    already (a set: it is asked once per number)."""
+    counter = _counter_locked(prefix=prefix, year=year)
+    numbers: list[str] = []
+    while len(numbers) < count:
+        counter.value += 1
+        number = f"{prefix}-{year}-{counter.value:06d}"
+        if number not in taken:
+            numbers.append(number)
+    if count > 0:
+        counter.save(update_fields=["value"])
+    return numbers

@@ -1,5 +1,6 @@
 """Demo data for a new installation: a user for every role, then each app's data."""
 
+import logging
 import random
 from contextlib import contextmanager
 
@@ -25,6 +26,18 @@ DEMO_USERS = (
 )
 
 
+@contextmanager
+def _quiet(name: str):
+    """Only warnings and errors from the logger ``name`` while the block runs."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class Command(BaseCommand):
     help = (
         "Create demo users (admin, manager, rep1, rep2) and demo data; data that "
@@ -47,7 +60,7 @@ class Command(BaseCommand):
             "--months",
             type=int,
             default=18,
-            help="Months of interaction history (default: %(default)s).",
+            help="Months of history: interactions, orders (default: %(default)s).",
         )
         parser.add_argument(
             "--seed",
@@ -93,12 +106,43 @@ class Command(BaseCommand):
             self.stdout.write(f"Customers: {created} created.")
         elif options["customers"] > 0:
             self.stdout.write("Customers: demo customers already exist; kept.")
+        self._orders(seed=seed, months=options["months"])
+
+    def _orders(self, *, seed: int, months: int) -> None:
+        from orders.demo import orders_seed
+        from orders.models import Order
+
+        # The live orders' e-mail tasks run in-process without a broker, each logging
+        # a line; the e-mails themselves are not sent (see orders.demo).
+        with self._progress("Orders", None) as progress, _quiet("celery.app.trace"):
+            created = orders_seed(
+                rng=random.Random(f"orders-{seed}"),  # noqa: S311 - demo data
+                months=months,
+                progress=progress,
+            )
+        if created:
+            detail = ", ".join(
+                f"{created[status]} {label.lower()}"
+                for status, label in Order.Status.choices
+                if created.get(status)
+            )
+            total = sum(created.values())
+            self.stdout.write(f"Orders: {total} created ({detail}).")
+        else:
+            self.stdout.write("Orders: demo orders already exist (or no customers).")
 
     @contextmanager
-    def _progress(self, label: str, total: int):
-        """A tqdm bar on stderr, fed by a progress(phase, advance, total) callback."""
+    def _progress(self, label: str, total: int | None):
+        """A tqdm bar on stderr, fed by a progress(phase, advance, total) callback;
+        a total known only once the work starts (None here) comes with it."""
         with tqdm(total=total, desc=label, unit="row", file=self.stderr._out) as bar:
-            yield lambda _phase, advance, _total: bar.update(advance)
+
+            def progress(_phase: str, advance: int, total: int) -> None:
+                if bar.total != total:
+                    bar.total = total
+                bar.update(advance)
+
+            yield progress
 
     @transaction.atomic
     def _users_ensure(self, *, password: str) -> set[str]:

@@ -1,0 +1,68 @@
+"""Writing many rows fast (demo data): COPY on PostgreSQL, bulk_create elsewhere.
+
+Rows are plain tuples of attribute values in the order of ``fields`` (attribute
+names, such as ``customer_id``), as the database stores them (a TextChoices member
+is a str): building a model instance per row costs more than writing it. Ids
+that related rows must point at are drawn first (ids_reserve).
+Nothing here runs model validation, signals or ``save()``: callers compute every
+value exactly as the owning app's services would.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+BATCH_SIZE = 2000
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def ids_reserve(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys nobody else will get, for rows written with them."""
+    if count <= 0:
+        return []
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if _postgres():
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                "FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        # SQLite serialises writers. After the highest id ever handed out (not only
+        # the highest left), as AUTOINCREMENT does; it then continues after these.
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"SELECT MAX({quote(column)}) FROM {quote(table)} "  # noqa: S608
+            "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s",
+            [table],
+        )
+        start = max((value or 0 for (value,) in cursor.fetchall()), default=0) + 1
+    return list(range(start, start + count))
+
+
+def rows_insert(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]
+) -> None:
+    """Insert ``rows`` (tuples of values for ``fields``, attribute names)."""
+    if _postgres():
+        columns = [model._meta.get_field(name).column for name in fields]
+        # Attribute names such as "customer_id" resolve through their field.
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(c) for c in columns)
+        sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    batch: list[models.Model] = []
+    for row in rows:
+        batch.append(model(**dict(zip(fields, row, strict=True))))
+        if len(batch) >= BATCH_SIZE:
+            model.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
