@@ -59,7 +59,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--months",
             type=int,
-            default=18,
+            default=24,
             help="Months of history: interactions, orders (default: %(default)s).",
         )
         parser.add_argument(
