@@ -11,7 +11,6 @@ through customers.services.
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -36,14 +35,13 @@ from opportunities.models import (
     Stage,
     StageChange,
 )
-from orders.pricing import line_amounts, order_amounts
-from orders.services import LineInput, order_create
+from orders.pricing import order_amounts
+from orders.services import LineInput, lines_price, order_create
 from sms.money import ZERO, money
 from sms.numbering import number_next
 from sms.roles import SALES_REP
 
 QUOTE_PREFIX = "QT"
-UNIT_PRICE_PLACES = Decimal("0.0001")
 OPPORTUNITY_FIELDS = {
     "title",
     "customer",
@@ -250,50 +248,24 @@ def opportunity_move(
 
 
 def _quote_lines_write(*, quote: Quote, lines: Iterable[LineInput]) -> None:
-    lines = list(lines)
-    if not lines:
-        raise ValidationError(_("A quote needs at least one line."))
-    rows, amounts = [], []
-    for position, line in enumerate(lines, start=1):
-        product = line.product
-        if not product.is_active:
-            raise ValidationError(
-                _("%(product)s is inactive and cannot be quoted.")
-                % {"product": product}
-            )
-        if int(line.quantity) < 1:
-            raise ValidationError(
-                _("Line %(n)d: the quantity must be at least 1.") % {"n": position}
-            )
-        price = product.list_price if line.unit_price is None else line.unit_price
-        price = Decimal(price).quantize(UNIT_PRICE_PLACES)
-        discount = Decimal(line.discount_percent or 0)
-        if price < 0 or not ZERO <= discount <= 100:
-            raise ValidationError(
-                _("Line %(n)d: check the price and the discount.") % {"n": position}
-            )
-        amount = line_amounts(
-            quantity=int(line.quantity),
-            unit_price=price,
-            discount_percent=discount,
-            tax_rate=product.tax_rate,
+    priced = lines_price(lines=lines)
+    rows = [
+        QuoteLine(
+            quote=quote,
+            position=p.position,
+            product=p.product,
+            sku=p.product.sku,
+            description=p.product.name,
+            quantity=p.quantity,
+            unit_price=p.unit_price,
+            discount_percent=p.discount_percent,
+            tax_rate=p.product.tax_rate,
+            net_amount=p.amounts.net,
+            tax_amount=p.amounts.tax,
         )
-        amounts.append(amount)
-        rows.append(
-            QuoteLine(
-                quote=quote,
-                position=position,
-                product=product,
-                sku=product.sku,
-                description=product.name,
-                quantity=int(line.quantity),
-                unit_price=price,
-                discount_percent=discount,
-                tax_rate=product.tax_rate,
-                net_amount=amount.net,
-                tax_amount=amount.tax,
-            )
-        )
+        for p in priced
+    ]
+    amounts = [p.amounts for p in priced]
     totals = order_amounts(lines=amounts, shipping=ZERO)
     quote.lines.all().delete()
     QuoteLine.objects.bulk_create(rows)

@@ -43,7 +43,7 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
-from orders.pricing import line_amounts, order_amounts
+from orders.pricing import LineAmounts, line_amounts, order_amounts
 from sms.money import ZERO, money
 from sms.numbering import number_next
 
@@ -76,13 +76,29 @@ def _check_percent(value: Decimal, label: str) -> Decimal:
     return value
 
 
-def _lines_write(*, order: Order, lines: Iterable[LineInput]) -> None:
-    """Replace the order's lines and recompute its amounts."""
+@dataclass(frozen=True)
+class PricedLine:
+    """A checked line with its price and amounts, ready to store on an order or a
+    quote (opportunities.services uses it too)."""
+
+    position: int
+    product: object
+    quantity: int
+    unit_price: Decimal
+    discount_percent: Decimal
+    amounts: LineAmounts
+
+
+def lines_price(
+    *, lines: Iterable[LineInput], order_discount_percent: Decimal = ZERO
+) -> list[PricedLine]:
+    """Check every line (active product, quantity, price, discount) and compute its
+    amounts by orders.pricing. Raises ValidationError naming the line."""
     lines = list(lines)
     if not lines:
-        raise ValidationError(_("An order needs at least one line."))
-    order_discount = _check_percent(order.discount_percent, _("The order discount"))
-    rows, amounts = [], []
+        raise ValidationError(_("Add at least one line."))
+    order_discount = _check_percent(order_discount_percent, _("The order discount"))
+    priced = []
     for position, line in enumerate(lines, start=1):
         product = line.product
         if not product.is_active:
@@ -100,32 +116,48 @@ def _lines_write(*, order: Order, lines: Iterable[LineInput]) -> None:
                 _("Line %(n)d: the unit price cannot be negative.") % {"n": position}
             )
         discount = _check_percent(line.discount_percent, _("A line discount"))
-        amount = line_amounts(
-            quantity=int(line.quantity),
-            unit_price=price,
-            discount_percent=discount,
-            tax_rate=product.tax_rate,
-            order_discount_percent=order_discount,
-        )
-        amounts.append(amount)
-        rows.append(
-            OrderLine(
-                order=order,
+        priced.append(
+            PricedLine(
                 position=position,
                 product=product,
-                sku=product.sku,
-                description=product.name,
                 quantity=int(line.quantity),
                 unit_price=price,
                 discount_percent=discount,
-                tax_rate=product.tax_rate,
-                unit_cost=product.cost,
-                gross_amount=amount.gross,
-                discount_amount=amount.discount,
-                net_amount=amount.net,
-                tax_amount=amount.tax,
+                amounts=line_amounts(
+                    quantity=int(line.quantity),
+                    unit_price=price,
+                    discount_percent=discount,
+                    tax_rate=product.tax_rate,
+                    order_discount_percent=order_discount,
+                ),
             )
         )
+    return priced
+
+
+def _lines_write(*, order: Order, lines: Iterable[LineInput]) -> None:
+    """Replace the order's lines and recompute its amounts."""
+    priced = lines_price(lines=lines, order_discount_percent=order.discount_percent)
+    rows = [
+        OrderLine(
+            order=order,
+            position=p.position,
+            product=p.product,
+            sku=p.product.sku,
+            description=p.product.name,
+            quantity=p.quantity,
+            unit_price=p.unit_price,
+            discount_percent=p.discount_percent,
+            tax_rate=p.product.tax_rate,
+            unit_cost=p.product.cost,
+            gross_amount=p.amounts.gross,
+            discount_amount=p.amounts.discount,
+            net_amount=p.amounts.net,
+            tax_amount=p.amounts.tax,
+        )
+        for p in priced
+    ]
+    amounts = [p.amounts for p in priced]
     totals = order_amounts(lines=amounts, shipping=order.shipping_charge)
     if totals.total < order.amount_paid:
         raise ValidationError(

@@ -646,7 +646,8 @@ def test_the_example_file_imports_cleanly_on_demo_data(settings):
         result = order_import(file=file, imported_by=manager)
     assert not result.problems
     assert (result.created, result.lines_created) == (7, 12)
-    assert {o.status for o in Order.objects.all()} == {
+    # seed_demo made orders of its own; the imported ones are marked.
+    assert {o.status for o in Order.objects.filter(imported=True)} == {
         "delivered",
         "shipped",
         "cancelled",
