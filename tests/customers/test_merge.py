@@ -57,7 +57,9 @@ def test_merge_moves_every_related_record_and_records_the_counts(pair, manager):
         "interactions": 3,
         "tasks": 1,
         "tags": 1,
-        "orders": 0,  # every relation is reported (orders move: tests/orders)
+        # every relation is reported (orders move: tests/orders)
+        "orders": 0,
+        "opportunities": 0,
     }
     assert (record.survivor, record.merged, record.merged_by) == (
         survivor,
@@ -197,7 +199,7 @@ def test_two_opposite_merges_at_once_one_wins_and_neither_deadlocks():
 
 def test_relations_skip_history_merge_records_and_merged_into():
     keys = {relation.key for relation in customer_relations()}
-    assert keys == {"contacts", "interactions", "tasks", "orders"}
+    assert keys == {"contacts", "interactions", "tasks", "orders", "opportunities"}
 
 
 # -- records of apps that arrive later -------------------------------------------

@@ -176,3 +176,17 @@ def test_customer_owner_rule_gives_the_lead_to_the_customers_rep():
     assert opp.owner == customer.owner
     assert opp.assignments.get().rule == AssignmentRule.CUSTOMER_OWNER
     assert Customer.objects.count() == 1
+
+
+def test_opportunities_move_with_a_customer_merge():
+    from customers.services import customer_merge
+    from tests.sms.factories import ManagerFactory
+
+    survivor, merged = CustomerFactory(), CustomerFactory()
+    opp = opportunity(customer=merged)
+    record = customer_merge(
+        survivor=survivor, merged=merged, merged_by=ManagerFactory()
+    )
+    opp.refresh_from_db()
+    assert opp.customer == survivor
+    assert record.moved["opportunities"] == 1
