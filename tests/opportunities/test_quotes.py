@@ -53,7 +53,8 @@ def _url(name, quote):
 
 
 def _pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    pages = PdfReader(io.BytesIO(content)).pages
+    return "\n".join(page.extract_text() for page in pages)
 
 
 def _lines_post(rows, **fields):
