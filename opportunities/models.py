@@ -306,6 +306,51 @@ class QuoteLine(models.Model):
         return f"{self.quantity} x {self.sku}"
 
 
+class QuoteEmail(models.Model):
+    """The e-mail that sends a quote to the customer: an outbox row.
+
+    Written in the transaction that marks the quote sent, keyed by ``event_key`` so
+    it exists once; a task sends it after commit, claiming the row first (pending ->
+    sending, one UPDATE), so a task delivered twice sends once. A periodic sweep
+    sends what is still pending. The quote page shows the status and last error.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    quote = models.ForeignKey(
+        Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="emails"
+    )
+    event_key = models.CharField(max_length=80, unique=True)
+    to_address = models.EmailField(_("to"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["quote", "created_at", "pk"]
+        verbose_name = _("quote e-mail")
+        verbose_name_plural = _("quote e-mails")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="quoteemail_unsent_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote} to {self.to_address}"
+
+
 class AssignmentRule(models.TextChoices):
     ROUND_ROBIN = "round_robin", _("Round robin among active reps")
     CUSTOMER_OWNER = "customer_owner", _("The customer's owner, else round robin")

@@ -10,12 +10,20 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Prefetch,
     QuerySet,
     Sum,
 )
 from django.db.models.functions import TruncMonth
 
-from opportunities.models import OPEN_STAGES, Opportunity, Quote, Stage
+from opportunities.models import (
+    OPEN_STAGES,
+    Opportunity,
+    Quote,
+    QuoteEmail,
+    QuoteLine,
+    Stage,
+)
 from sms.money import ZERO
 from sms.roles import user_is_manager
 
@@ -111,3 +119,42 @@ def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
 def _month(value):
     """TruncMonth gives a date for DateFields and a datetime for DateTimeFields."""
     return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+# Quotes ----------------------------------------------------------------------------
+
+
+def _quote_lines() -> Prefetch:
+    return Prefetch("lines", queryset=QuoteLine.objects.order_by("position", "pk"))
+
+
+def quote_detail(*, user) -> QuerySet[Quote]:
+    """One quote with everything its page shows, in a fixed number of queries: the
+    quote (opportunity, customer, owner, order and author joined), its lines and its
+    e-mails."""
+    return (
+        quote_scope(user=user)
+        .select_related(
+            "opportunity__customer", "opportunity__owner", "order", "created_by"
+        )
+        .prefetch_related(
+            _quote_lines(),
+            Prefetch("emails", queryset=QuoteEmail.objects.order_by("created_at")),
+        )
+    )
+
+
+def quote_documents(*, user) -> QuerySet[Quote]:
+    """Quotes with what the printed quote shows: opportunity, customer, lines."""
+    return (
+        quote_scope(user=user)
+        .select_related("opportunity__customer")
+        .prefetch_related(_quote_lines())
+    )
+
+
+def quote_form_products() -> list[dict]:
+    """What the quote form offers: the order form's sellable products."""
+    from orders.selectors import sellable_products
+
+    return sellable_products()

@@ -407,3 +407,55 @@ def quotes_expire(*, today: date | None = None) -> int:
     return Quote.objects.filter(
         status__in=[Quote.Status.DRAFT, Quote.Status.SENT], valid_until__lt=today
     ).update(status=Quote.Status.EXPIRED)
+
+
+# Sending quotes --------------------------------------------------------------------
+
+
+@transaction.atomic
+def quote_send(*, quote: Quote, user: AbstractBaseUser | None) -> Quote:
+    """E-mail a draft quote to the customer (its e-mail, else its primary contact's,
+    else a lead's), with the PDF attached. The quote becomes sent (when, to whom);
+    the e-mail is an outbox row sent after commit by a task, once.
+
+    Sending a sent quote whose e-mail failed for good tries that e-mail again.
+    """
+    from opportunities.emails import (
+        quote_email_queue,
+        quote_email_requeue,
+        quote_recipient,
+    )
+    from opportunities.models import QuoteEmail
+
+    quote = (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("opportunity__customer")
+        .get(pk=quote.pk)
+    )
+    if quote.status == Quote.Status.SENT:
+        failed = quote.emails.filter(status=QuoteEmail.Status.FAILED).last()
+        if failed is None:
+            raise ValidationError(_("This quote has already been sent."))
+        quote_email_requeue(email=failed)
+        return quote
+    if quote.status != Quote.Status.DRAFT:
+        raise ValidationError(_("Only a draft quote can be sent."))
+    if quote.valid_until < timezone.localdate():
+        raise ValidationError(_("This quote has expired; make a new one."))
+    to_address = quote_recipient(quote)
+    if not to_address:
+        raise ValidationError(
+            _(
+                "The customer has no e-mail address; add one to the customer or "
+                "a contact first."
+            )
+        )
+    quote.status = Quote.Status.SENT
+    quote.sent_at = timezone.now()
+    quote.sent_to = to_address
+    quote.save(update_fields=["status", "sent_at", "sent_to"])
+    Opportunity.objects.filter(pk=quote.opportunity_id).update(
+        last_activity_at=quote.sent_at
+    )
+    quote_email_queue(quote=quote, to_address=to_address)
+    return quote

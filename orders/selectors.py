@@ -141,7 +141,14 @@ def order_detail(*, user) -> QuerySet[Order]:
     """One order with everything its page shows, in a fixed number of queries."""
     return (
         order_scope(user=user)
-        .select_related("customer", "owner", "warehouse", "created_by")
+        .select_related(
+            "customer",
+            "owner",
+            "warehouse",
+            "created_by",
+            # The quote it was made from, if any (opportunities.Quote.order).
+            "quote__opportunity",
+        )
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
             Prefetch(
