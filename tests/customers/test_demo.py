@@ -78,9 +78,12 @@ def _snapshot() -> dict:
 
 
 def _customers_delete() -> None:
-    """Delete every customer, after the demo orders that point at them."""
+    """Delete every customer, after the demo pipeline and orders that point at
+    them."""
+    from opportunities.models import Opportunity
     from orders.models import Order, Payment, Shipment
 
+    Opportunity.objects.all().delete()
     Payment.objects.all().delete()
     Shipment.objects.all().delete()
     Order.objects.all().delete()

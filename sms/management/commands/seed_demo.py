@@ -107,6 +107,7 @@ class Command(BaseCommand):
         elif options["customers"] > 0:
             self.stdout.write("Customers: demo customers already exist; kept.")
         self._orders(seed=seed, months=options["months"])
+        self._opportunities(seed=seed, months=options["months"])
 
     def _orders(self, *, seed: int, months: int) -> None:
         from orders.demo import orders_seed
@@ -130,6 +131,29 @@ class Command(BaseCommand):
             self.stdout.write(f"Orders: {total} created ({detail}).")
         else:
             self.stdout.write("Orders: demo orders already exist (or no customers).")
+
+    def _opportunities(self, *, seed: int, months: int) -> None:
+        from opportunities.demo import opportunities_seed
+        from opportunities.models import Stage
+
+        with self._progress("Opportunities", None) as progress:
+            created = opportunities_seed(
+                rng=random.Random(f"opportunities-{seed}"),  # noqa: S311 - demo data
+                months=months,
+                progress=progress,
+            )
+        if created:
+            detail = ", ".join(
+                f"{created[stage]} {label.lower()}"
+                for stage, label in Stage.choices
+                if created.get(stage)
+            )
+            total = sum(created.values())
+            self.stdout.write(f"Opportunities: {total} created ({detail}).")
+        else:
+            self.stdout.write(
+                "Opportunities: demo pipeline already exists (or no customers)."
+            )
 
     @contextmanager
     def _progress(self, label: str, total: int | None):
