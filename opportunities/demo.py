@@ -65,10 +65,11 @@ from opportunities.models import (
     Stage,
     StageChange,
 )
-from opportunities.services import QUOTE_PREFIX, UNIT_PRICE_PLACES
+from opportunities.services import QUOTE_PREFIX
 from orders.demo import QUANTITY_BANDS
 from orders.models import Order, OrderLine
 from orders.pricing import line_amounts, order_amounts
+from orders.services import UNIT_PRICE_PLACES
 from products.models import Product
 from sms.bulk import ids_reserve, rows_insert
 from sms.money import ZERO
