@@ -142,7 +142,7 @@ def test_move_action_goes_through_opportunity_move(staff, admin_user):
 
 def test_mark_lost_asks_for_a_reason_then_moves(staff):
     opp = opportunity()
-    reason = LostReason.objects.get(name="Price too high")
+    reason = LostReason.objects.get_or_create(name="Price too high")[0]
     page = staff.post(
         CHANGELIST, {"action": "mark_lost", ACTION_CHECKBOX_NAME: [opp.pk]}
     )
@@ -167,7 +167,9 @@ def test_mark_lost_asks_for_a_reason_then_moves(staff):
 
 
 def test_assignment_audit_is_read_only_and_filterable(staff):
-    AssignmentSettings.objects.update(rule=AssignmentRule.ROUND_ROBIN)
+    AssignmentSettings.objects.update_or_create(
+        defaults={"rule": AssignmentRule.ROUND_ROBIN}
+    )
     first, second = RepFactory(), RepFactory()
     opportunity(lead=True, title="A")
     opportunity(lead=True, title="B")
@@ -187,7 +189,9 @@ def test_assignment_audit_is_read_only_and_filterable(staff):
 
 
 def test_assignment_settings_edit_the_rule_and_show_fairness(staff):
-    AssignmentSettings.objects.update(rule=AssignmentRule.ROUND_ROBIN)
+    AssignmentSettings.objects.update_or_create(
+        defaults={"rule": AssignmentRule.ROUND_ROBIN}
+    )
     rep = RepFactory(first_name="Rita", last_name="Reps")
     opportunity(lead=True)
     row = AssignmentSettings.objects.get()
@@ -203,7 +207,7 @@ def test_assignment_settings_edit_the_rule_and_show_fairness(staff):
 
 
 def test_lost_reasons_are_edited_in_the_list(staff):
-    reason = LostReason.objects.get(name="Bad timing")
+    reason = LostReason.objects.get_or_create(name="Bad timing")[0]
     assert (
         "is_active"
         in staff.get(reverse("admin:opportunities_lostreason_changelist"))

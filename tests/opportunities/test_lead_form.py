@@ -47,7 +47,9 @@ def _data(**overrides) -> dict:
 
 
 def _round_robin():
-    AssignmentSettings.objects.update(rule=AssignmentRule.ROUND_ROBIN)
+    AssignmentSettings.objects.update_or_create(
+        defaults={"rule": AssignmentRule.ROUND_ROBIN}
+    )
 
 
 def test_the_form_is_public_and_standalone(client):
