@@ -404,3 +404,32 @@ class LeadAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id} -> {self.assigned_to_id} ({self.rule})"
+
+
+class FollowUpDigest(models.Model):
+    """The record that a rep's daily follow-up digest went out (one per rep per day),
+    so a second run of the daily check the same day sends nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    day = models.DateField(_("day"))
+    opportunities = models.PositiveIntegerField(_("stale opportunities"), default=0)
+    tasks = models.PositiveIntegerField(_("tasks created"), default=0)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "user"]
+        verbose_name = _("follow-up digest")
+        verbose_name_plural = _("follow-up digests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "day"], name="followupdigest_one_per_user_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

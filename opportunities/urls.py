@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opportunities import views_quotes
+from opportunities import views_leads, views_quotes
 
 app_name = "opportunities"
 
@@ -22,3 +22,8 @@ urlpatterns = [
     path("quotes/<int:pk>/pdf/", views_quotes.quote_pdf_view, name="quote-pdf"),
     # End of quotes
 ]
+# Lead form
+urlpatterns += [
+    path("lead-form/", views_leads.lead_form_view, name="lead-form"),
+]
+# End of lead form

@@ -179,6 +179,10 @@ SMS_COMPANY_BANK = env.str(
 )
 SMS_COMPANY_EMAIL = env("SMS_COMPANY_EMAIL", default="accounts@example.com")
 
+# Open opportunities with no activity for this many days get a follow-up task for
+# their owner (opportunities/follow_ups.py; checked daily).
+SMS_STALE_OPPORTUNITY_DAYS = env.int("SMS_STALE_OPPORTUNITY_DAYS", default=14)
+
 # Celery. No broker: tasks run in-process, eagerly (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -210,6 +214,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+
+# The cache (rate limits such as the public lead form's, Celery's result cache). Shared
+# between processes through Redis when CACHE_URL is set, or when the Celery broker is
+# Redis; otherwise in process memory (fine for development and a single process).
+CACHE_URL = env(
+    "CACHE_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
+)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "sms",
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Security. Secure by default once DEBUG is off; behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=true so Django trusts X-Forwarded-Proto.

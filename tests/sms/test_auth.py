@@ -13,6 +13,7 @@ PUBLIC_URL_NAMES = {
     "password_reset_confirm",
     "password_reset_complete",
     "health",
+    "opportunities:lead-form",  # the public web-to-lead form
 }
 SAMPLE_ARGS = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "0" * 32}
 
@@ -55,7 +56,7 @@ def test_every_app_page_redirects_anonymous_visitors_to_the_login_page(client):
 
 
 def test_public_pages_open_without_a_log_in(client):
-    for name in ("login", "password_reset", "health"):
+    for name in ("login", "password_reset", "health", "opportunities:lead-form"):
         assert client.get(reverse(name)).status_code == 200, name
 
 
