@@ -14,12 +14,21 @@ from sms.widgets import DateInput
 LEAD_FIELDS = ("lead_company", "lead_contact", "lead_email", "lead_phone")
 
 
+class OptionalCustomerLookupField(CustomerLookupField):
+    """orders' customer look-up, empty allowed (a lead has no customer yet)."""
+
+    def clean(self, value):
+        if not (value or "").strip():
+            return None
+        return super().clean(value)
+
+
 class OpportunityForm(forms.ModelForm):
     """New and existing opportunities. A customer, or for a new lead the company
     (and contact) it comes from. The stage is only chosen on creation; after that
     it moves through the move form."""
 
-    customer = CustomerLookupField(
+    customer = OptionalCustomerLookupField(
         label=_("Customer"),
         required=False,
         widget=forms.TextInput(
@@ -86,6 +95,8 @@ class OpportunityForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if "customer" in self.errors:
+            return data  # the look-up has said what is wrong
         if not data.get("customer") and not (data.get("lead_company") or "").strip():
             message = _("Pick a customer, or give the lead's company.")
             self.add_error("customer", message)

@@ -62,7 +62,9 @@ def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
         row["stage"]: row
         for row in queryset.open()
         .values("stage")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        # "total", not "amount": an annotation named amount would shadow the
+        # field that WEIGHTED's F("amount") means.
+        .annotate(count=Count("pk"), total=Sum("amount"), weighted=Sum(WEIGHTED))
     }
     cards = defaultdict(list)
     for opportunity in (
@@ -76,7 +78,7 @@ def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
             "stage": stage,
             "label": Stage(stage).label,
             "count": totals.get(stage, {}).get("count", 0),
-            "amount": totals.get(stage, {}).get("amount") or ZERO,
+            "amount": totals.get(stage, {}).get("total") or ZERO,
             "weighted": totals.get(stage, {}).get("weighted") or ZERO,
             "cards": cards[stage],
         }
