@@ -54,6 +54,8 @@ def _render(*, rows: list[dict], currency: str) -> str:
         [p + width / 2 for p in positions], won, width, label="Won", color="#198754"
     )
     axes.set_xticks(list(positions), labels, rotation=45, ha="right", fontsize=8)
+    # At least six slots wide, so one or two months do not draw giant bars.
+    axes.set_xlim(-0.6, max(len(rows), 6) - 0.4)
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     axes.tick_params(axis="y", labelsize=8)
     axes.set_ylabel(currency, fontsize=8)

@@ -145,7 +145,7 @@ class OpportunityFilter(django_filters.FilterSet):
         choices=[("open", _("Open")), ("closed", _("Closed"))],
         method="filter_status",
         label=_("Open or closed"),
-        empty_label=_("Open and closed"),
+        empty_label=_("Either"),
     )
     owner = django_filters.ModelChoiceFilter(
         queryset=owner_choices().none(), label=_("Sales rep"), empty_label=_("Any rep")
