@@ -3,29 +3,41 @@ own, managers and admins see all. Views fetch single records through these, so
 "not yours" and "does not exist" are the same 404."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
     Prefetch,
+    Q,
     QuerySet,
     Sum,
 )
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
+from customers.models import Customer
+from customers.selectors import owner_choices
 from opportunities.models import (
+    CLOSED_STAGES,
     OPEN_STAGES,
+    LostReason,
     Opportunity,
     Quote,
     QuoteEmail,
     QuoteLine,
     Stage,
+    StageChange,
 )
 from sms.money import ZERO
 from sms.roles import user_is_manager
+from sms.widgets import DateInput
 
 
 def opportunity_scope(*, user) -> QuerySet[Opportunity]:
@@ -52,7 +64,9 @@ def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
         row["stage"]: row
         for row in queryset.open()
         .values("stage")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        # "total", not "amount": an annotation named amount would shadow the
+        # field that WEIGHTED's F("amount") means.
+        .annotate(count=Count("pk"), total=Sum("amount"), weighted=Sum(WEIGHTED))
     }
     cards = defaultdict(list)
     for opportunity in (
@@ -66,7 +80,7 @@ def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
             "stage": stage,
             "label": Stage(stage).label,
             "count": totals.get(stage, {}).get("count", 0),
-            "amount": totals.get(stage, {}).get("amount") or ZERO,
+            "amount": totals.get(stage, {}).get("total") or ZERO,
             "weighted": totals.get(stage, {}).get("weighted") or ZERO,
             "cards": cards[stage],
         }
@@ -119,6 +133,161 @@ def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
 def _month(value):
     """TruncMonth gives a date for DateFields and a datetime for DateTimeFields."""
     return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+# Pages: the list, the board, one opportunity, the customer panel ------------------
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    stage = django_filters.ChoiceFilter(
+        choices=Stage.choices, empty_label=_("Any stage")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[("open", _("Open")), ("closed", _("Closed"))],
+        method="filter_status",
+        label=_("Open or closed"),
+        empty_label=_("Either"),
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=owner_choices().none(), label=_("Sales rep"), empty_label=_("Any rep")
+    )
+    source_channel = django_filters.ChoiceFilter(
+        choices=Customer.Channel.choices, label=_("Source"), empty_label=_("Any source")
+    )
+    close_from = django_filters.DateFilter(
+        field_name="expected_close_date",
+        lookup_expr="gte",
+        label=_("Closing from"),
+        widget=DateInput(),
+    )
+    close_to = django_filters.DateFilter(
+        field_name="expected_close_date",
+        lookup_expr="lte",
+        label=_("Closing to"),
+        widget=DateInput(),
+    )
+    customer = django_filters.NumberFilter(
+        field_name="customer", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "q",
+            "stage",
+            "status",
+            "owner",
+            "source_channel",
+            "close_from",
+            "close_to",
+            "customer",
+        ]
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if user is not None and user_is_manager(user):
+            self.filters["owner"].queryset = owner_choices()
+        else:
+            del self.filters["owner"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(customer__name__icontains=value)
+            | Q(lead_company__icontains=value)
+            | Q(lead_contact__icontains=value)
+        )
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.open()
+        if value == "closed":
+            return queryset.filter(stage__in=CLOSED_STAGES)
+        return queryset
+
+
+def opportunity_filter(*, user, data: Mapping | None = None) -> OpportunityFilter:
+    queryset = (
+        opportunity_scope(user=user)
+        .select_related("customer", "owner")
+        .annotate(weighted=WEIGHTED)
+        .order_by("-created_at", "-pk")
+    )
+    return OpportunityFilter(data, queryset=queryset, user=user)
+
+
+def opportunity_list(*, user, filters: Mapping | None = None) -> QuerySet[Opportunity]:
+    return opportunity_filter(user=user, data=filters).qs
+
+
+def opportunity_detail(*, user) -> QuerySet[Opportunity]:
+    """One opportunity with what its page shows: customer, owner, lost reason, the
+    stage history (with who) and the quotes."""
+    return (
+        opportunity_scope(user=user)
+        .select_related("customer", "owner", "lost_reason", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "stage_changes",
+                queryset=StageChange.objects.select_related("user").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+            Prefetch("quotes", queryset=Quote.objects.order_by("-created_at", "-pk")),
+        )
+    )
+
+
+def board_queryset(*, user, owner_id: int | None = None) -> QuerySet[Opportunity]:
+    """What the board shows: the user's opportunities; a manager may narrow them to
+    one rep."""
+    queryset = opportunity_scope(user=user)
+    if owner_id and user_is_manager(user):
+        queryset = queryset.filter(owner_id=owner_id)
+    return queryset
+
+
+def board_totals(*, queryset: QuerySet[Opportunity]) -> dict[str, dict]:
+    """Count and amount per open stage (one query), for the board's headers after a
+    move."""
+    rows = {
+        row["stage"]: row
+        for row in queryset.open()
+        .values("stage")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+    }
+    return {
+        stage: {
+            "count": rows.get(stage, {}).get("count", 0),
+            "amount": rows.get(stage, {}).get("amount") or ZERO,
+        }
+        for stage in OPEN_STAGES
+    }
+
+
+def lost_reasons() -> QuerySet[LostReason]:
+    return LostReason.objects.filter(is_active=True)
+
+
+def rep_names(*, ids) -> dict:
+    """{user id: display name} for the pipeline's rep columns (one query)."""
+    users = get_user_model().objects.filter(pk__in=[i for i in ids if i])
+    return {u.pk: u.get_full_name() or u.get_username() for u in users}
+
+
+def customer_opportunities(*, customer, user, limit: int = 10) -> dict:
+    """The customer page's panel: the customer's open opportunities the user may
+    see, soonest close first (one query)."""
+    rows = list(
+        opportunity_scope(user=user)
+        .filter(customer=customer, stage__in=OPEN_STAGES)
+        .order_by(F("expected_close_date").asc(nulls_last=True), "pk")[: limit + 1]
+    )
+    return {"open": rows[:limit], "more": len(rows) > limit}
 
 
 # Quotes ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
 ]
 
-LANDED = {"customers", "products", "inventory", "orders"}
+LANDED = {"customers", "opportunities", "products", "inventory", "orders"}
 
 # Sections whose app has not landed yet show a "coming soon" page, so the navbar
 # never leads to a 404. An app that lands adds its key to LANDED and includes its urls.

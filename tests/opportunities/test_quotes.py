@@ -378,8 +378,23 @@ def test_an_expired_quote_cannot_be_accepted(rep_client, rep):
 
 
 def test_the_daily_expiry_is_a_beat_task():
+    import importlib
+
+    from django.apps import apps as django_apps
     from django_celery_beat.models import PeriodicTask
 
+    # What migrate ran (run again: a transactional test's flush empties the table).
+    migration = importlib.import_module(
+        "opportunities.migrations.0004_quote_periodic_tasks"
+    )
+    migration.periodic_tasks_create(django_apps, None)
+    migration.periodic_tasks_create(django_apps, None)
+    assert (
+        PeriodicTask.objects.filter(
+            task__startswith="opportunities.tasks.quote"
+        ).count()
+        == 2
+    )
     tasks = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {
         "opportunities.tasks.quotes_expire",
