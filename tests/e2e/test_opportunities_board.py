@@ -1,5 +1,6 @@
-"""A rep works the pipeline board: drags a card from Qualified to Proposal, then
-marks another deal lost with a reason, and finds both moves in the history."""
+"""A rep works the pipeline board: drags a card from Qualified to Proposal, marks
+another deal lost with a reason, finds the moves in the history, then quotes the
+first deal, accepts the quote and lands on the new draft order."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,7 +11,9 @@ from django.utils import timezone
 from opportunities import services
 from opportunities.models import LostReason, Opportunity, Stage
 from tests.customers.factories import CustomerFactory
+from tests.inventory.factories import WarehouseFactory
 from tests.opportunities.factories import opportunity
+from tests.orders.factories import priced_product
 from tests.sms.factories import PASSWORD, RepFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -45,6 +48,8 @@ def test_rep_drags_a_card_from_qualified_to_proposal(page, live_server, screensh
     services.opportunity_move(opportunity=other, to_stage=Stage.QUALIFIED, user=rep)
     opportunity(owner=rep, title="Paper deal", lead=True, lead_company="Paper Co")
     LostReason.objects.get_or_create(name="Price too high")
+    WarehouseFactory(code="MAIN", name="Main warehouse")
+    priced_product("1000.00", tax="20", sku="PRT-2020", name="Colour laser printer")
     _log_in(page, live_server, "sam")
 
     page.goto(f"{live_server.url}/opportunities/board/")
@@ -84,6 +89,24 @@ def test_rep_drags_a_card_from_qualified_to_proposal(page, live_server, screensh
     assert "Qualified" in entry.inner_text() and "Proposal" in entry.inner_text()
     assert "Sam Seller" in entry.inner_text()
     page.screenshot(path=screenshot_dir / "opportunity-detail.png", full_page=True)
+
+    # Quote the deal and accept it: the draft order carries the same lines.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("quotes-card").get_by_role("link", name="New quote").click()
+    row = page.locator("[data-line-row]").first
+    row.get_by_label("Product").fill("PRT-2020 · Colour laser printer")
+    row.get_by_label("Quantity").fill("2")
+    assert page.locator('[data-total="total"]').inner_text() == "2,400.00 EUR"
+    page.get_by_role("button", name="Create draft quote").click()
+    page.get_by_role("button", name="Accept (make order)").click()
+    page.get_by_test_id("status").wait_for()
+    assert "/orders/" in page.url
+    assert page.get_by_test_id("status").inner_text() == "Draft"
+    assert page.get_by_test_id("total").inner_text() == "2,400.00 EUR"
+    assert "PRT-2020" in page.get_by_test_id("lines").inner_text()
+    page.screenshot(path=screenshot_dir / "order-from-quote.png", full_page=True)
+    deal.refresh_from_db()
+    assert deal.stage == Stage.WON
 
     page.goto(f"{live_server.url}/opportunities/")
     page.screenshot(path=screenshot_dir / "opportunity-list.png", full_page=True)
