@@ -35,6 +35,7 @@ def _race(quotes) -> list[str]:
 
     def run(quote):
         try:
+            connection.ensure_connection()
             barrier.wait()
             order = services.quote_accept(quote=quote, user=None)
             outcome = f"order {order.pk}"
@@ -80,3 +81,36 @@ def test_two_quotes_of_one_opportunity_accepted_together_make_one_order():
     assert Order.objects.count() == 1, outcomes
     assert sum(o.startswith("order") for o in outcomes) == 1, outcomes
     assert Quote.objects.filter(status=Quote.Status.ACCEPTED).count() == 1
+
+
+def test_two_follow_up_runs_at_once_make_one_task():
+    from customers.models import Task
+    from opportunities.follow_ups import _follow_up_task_create
+    from opportunities.models import Opportunity
+
+    opp = opportunity(customer=CustomerFactory())
+    Opportunity.objects.filter(pk=opp.pk).update(
+        last_activity_at=timezone.now() - timedelta(days=30)
+    )
+    barrier = threading.Barrier(8, timeout=30)
+    errors: list[str] = []
+
+    def run():
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            _follow_up_task_create(
+                opportunity_id=opp.pk, why="idle", today=timezone.localdate()
+            )
+        except Exception as exc:
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert errors == []
+    assert Task.objects.count() == 1
