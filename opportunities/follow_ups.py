@@ -121,11 +121,10 @@ def _follow_up_task_create(
 ) -> Task | None:
     """Make the follow-up task for one opportunity, unless an open one exists (the
     row is locked, so two runs at once still make one task)."""
-    opportunity = (
-        Opportunity.objects.select_for_update(of=("self",))
-        .select_related("follow_up_task", "owner", "customer")
-        .get(pk=opportunity_id)
-    )
+    # No joins in the locking query: after waiting for the lock PostgreSQL
+    # re-reads only the locked row, so a task another run just made would be
+    # missing from the join. Related rows are read after the lock.
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity_id)
     current = opportunity.follow_up_task
     if current is not None and not current.done:
         return None

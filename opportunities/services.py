@@ -344,11 +344,10 @@ def quote_accept(
     """The customer said yes: the quote is accepted, the opportunity won, and a
     draft order with the same lines is made through orders.services. Accepting an
     accepted quote returns its order; it never makes a second one."""
-    quote = (
-        Quote.objects.select_for_update(of=("self",))
-        .select_related("opportunity", "order")
-        .get(pk=quote.pk)
-    )
+    # No joins here: after waiting for the lock, PostgreSQL re-reads only the
+    # locked row, so joined rows (the order another accept just made, the
+    # opportunity) would be stale. They are read after the lock instead.
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status == Quote.Status.ACCEPTED:
         return quote.order
     if quote.status not in (Quote.Status.DRAFT, Quote.Status.SENT):
@@ -358,9 +357,15 @@ def quote_accept(
         )
     if quote.valid_until < timezone.localdate():
         raise ValidationError(_("This quote has expired; make a new one."))
-    opportunity = quote.opportunity
+    # Locked (quote first, then opportunity): two quotes of one opportunity
+    # accepted together must not make two orders.
+    opportunity = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
     if opportunity.stage == Stage.LOST:
         raise ValidationError(_("The opportunity is lost; reopen it first."))
+    if opportunity.quotes.filter(status=Quote.Status.ACCEPTED).exists():
+        raise ValidationError(
+            _("Another quote of this opportunity has been accepted already.")
+        )
     opportunity = opportunity_move(
         opportunity=opportunity, to_stage=Stage.WON, user=user
     )

@@ -475,3 +475,18 @@ def test_quotes_card_lists_quotes_and_offers_a_new_one(rf, rep):
         "opportunities/_quotes_card.html", {"opportunity": opp}, request=request
     )
     assert "New quote" not in html and quote.number in html
+
+
+def test_a_second_quote_of_a_won_opportunity_cannot_be_accepted(rep):
+    from django.core.exceptions import ValidationError
+
+    WarehouseFactory(code="MAIN")
+    opp = _opp(rep)
+    first = _quote(opp)
+    second = _quote(opp, LineInput(priced_product("20.00"), 1))
+    services.quote_accept(quote=first, user=rep)
+    with pytest.raises(ValidationError):
+        services.quote_accept(quote=second, user=rep)
+    assert Order.objects.count() == 1
+    second.refresh_from_db()
+    assert second.status == Quote.Status.DRAFT
