@@ -324,10 +324,21 @@ def quote_update(
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != Quote.Status.DRAFT:
         raise ValidationError(_("Only a draft quote can be changed."))
+    _check_open(quote)
     quote.valid_until, quote.notes = valid_until, notes
     quote.save(update_fields=["valid_until", "notes"])
     _quote_lines_write(quote=quote, lines=lines)
     return quote
+
+
+def _check_open(quote: Quote) -> None:
+    stage = Opportunity.objects.values_list("stage", flat=True).get(
+        pk=quote.opportunity_id
+    )
+    if stage in CLOSED_STAGES:
+        raise ValidationError(
+            _("The opportunity is closed; reopen it to change or send its quotes.")
+        )
 
 
 def _default_warehouse() -> Warehouse:
@@ -445,6 +456,7 @@ def quote_send(*, quote: Quote, user: AbstractBaseUser | None) -> Quote:
         return quote
     if quote.status != Quote.Status.DRAFT:
         raise ValidationError(_("Only a draft quote can be sent."))
+    _check_open(quote)
     if quote.valid_until < timezone.localdate():
         raise ValidationError(_("This quote has expired; make a new one."))
     to_address = quote_recipient(quote)

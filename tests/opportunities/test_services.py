@@ -190,3 +190,22 @@ def test_opportunities_move_with_a_customer_merge():
     opp.refresh_from_db()
     assert opp.customer == survivor
     assert record.moved["opportunities"] == 1
+
+
+def test_quotes_of_a_closed_opportunity_cannot_be_changed_or_sent():
+    opp = opportunity(customer=CustomerFactory(email="buyer@example.com"))
+    quote = _quote(opp)
+    services.opportunity_move(
+        opportunity=opp, to_stage=Stage.LOST, user=None, lost_note="Went quiet"
+    )
+    with pytest.raises(ValidationError, match="closed"):
+        services.quote_update(
+            quote=quote,
+            lines=[LineInput(priced_product("1.00"), 1)],
+            valid_until=quote.valid_until,
+            user=None,
+        )
+    with pytest.raises(ValidationError, match="closed"):
+        services.quote_send(quote=quote, user=None)
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DRAFT
