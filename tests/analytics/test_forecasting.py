@@ -82,7 +82,8 @@ def test_backtest_metrics_match_a_hand_computation():
     assert naive.smape == pytest.approx(18.989899)
     # MASE scales, lag 1: first 12 months' |differences| are 2,2,3,2,2,3,2,2,3,2,2
     # (25 over 11); the 13th month adds |12 - 17| = 5 (30 over 12).
-    # (2 / (25/11) + 3 / (25/11) + 3 / 2.5 + 2 / 2.5) / 4 = (0.88 + 1.32 + 1.2 + 0.8) / 4
+    # (2 / (25/11) + 3 / (25/11) + 3 / 2.5 + 2 / 2.5) / 4
+    #   = (0.88 + 1.32 + 1.2 + 0.8) / 4 = 1.05
     assert naive.mase == pytest.approx(1.05)
 
 
