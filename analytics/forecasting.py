@@ -309,8 +309,8 @@ def _design_frame(
             frame,
             [],
             (
-                f"drivers ({', '.join(names)}) have no values for some history months "
-                f"(first: {first:%b %Y})"
+                f"needs values of {', '.join(names)} for every history month; "
+                f"the first missing is {first:%b %Y}"
             ),
         )
     if future.to_numpy().any():
@@ -319,8 +319,8 @@ def _design_frame(
             frame,
             [],
             (
-                f"drivers ({', '.join(names)}) need values for every forecast month "
-                f"(missing from {first:%b %Y})"
+                f"needs values of {', '.join(names)} for every forecast month; "
+                f"the first missing is {first:%b %Y}"
             ),
         )
     return frame.join(table), names, ""
@@ -485,7 +485,7 @@ def forecast_revenue(
     n = len(y)
     frame, driver_names, driver_problem = _design_frame(y_series, horizon, drivers)
     if drivers is not None and driver_problem:
-        notes.append(f"Drivers not used: {driver_problem}.")
+        notes.append(f"Drivers not used: the regression with drivers {driver_problem}.")
 
     with _one_blas_thread():
         bt = _backtest(
