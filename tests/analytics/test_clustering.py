@@ -171,3 +171,13 @@ def test_charts_are_svg_and_deterministic():
     assert "<svg" in clustering.silhouette_svg(
         clustering.cluster_customers(data.head(2))
     )
+
+
+def test_k_sweep_on_a_sample_then_all_customers():
+    data = customers(BIG, LAPSED, MIDDLE)
+    result = clustering.cluster_customers(data, fit_sample=90, silhouette_sample=60)
+    assert result.k == 3
+    assert len(result.labels) == len(data)
+    assert same_partition(data["group"], result.labels["cluster"])
+    again = clustering.cluster_customers(data, fit_sample=90, silhouette_sample=60)
+    pd.testing.assert_frame_equal(result.labels, again.labels)
