@@ -1,0 +1,270 @@
+"""RFM scoring and segmentation: pure pandas, no Django, no database.
+
+Input: one row per customer with ``customer_id``, ``last_order_date`` (date, datetime
+or anything :func:`pandas.to_datetime` reads), ``frequency`` (number of orders) and
+``monetary`` (net revenue), plus an ``as_of`` date. Output: one row per customer with
+``recency_days``, the scores ``R``, ``F``, ``M`` (1-5) and a named ``segment``.
+
+Scores
+------
+Each measure is scored 1-5 by the quintile of its *rank*, not of its value, because
+``pandas.qcut`` fails (or leaves quintiles empty) when one value covers more than a
+fifth of customers - typically frequency 1, a single order. Customers are sorted by
+(value, customer_id) and ranked 1..n with ``method="first"``, so equal values are
+broken by customer id in a deterministic order (the lower id gets the lower rank).
+The score is the quintile in which the rank's midpoint percentile falls::
+
+    score = floor((rank - 0.5) / n * 5) + 1
+
+With n >= 5 every score 1..5 is used; with n a multiple of 5 each score holds exactly
+n/5 customers; the assignment is symmetric (the top rank always gets 5, the bottom 1).
+Recency is inverted: customers are ranked by days since their last order from the
+longest to the shortest, so the most recent buyers score R = 5 (ties again broken by
+customer id, the lower id gets the lower score).
+
+Fewer than five customers: quintiles cannot all be filled, so ties are not broken
+(a tie shares its average rank, so equal values get equal scores) and the same
+formula spreads the scores around the middle of the scale: one customer scores 3 on
+each measure; two distinct values score 2 and 4; three 1, 3 and 5; four 1, 2, 4 and
+5; four customers with one order each all score F = 3. No customers gives an empty
+frame with the output columns.
+
+Customers without an order (``frequency`` 0 or no ``last_order_date``) have no
+recency and are left out of the result; the caller decides how to show them. A last
+order after ``as_of`` raises ``ValueError`` (the orders were not cut at ``as_of``).
+
+Money
+-----
+``monetary`` may hold ``Decimal`` values (from the database) or floats. It is
+converted to float64 (via :func:`pandas.to_numeric`) for ranking, averages and revenue
+shares; float64 keeps 15 significant digits, which is exact to the cent for amounts
+below 10**13, so no ranking or share is affected. Missing amounts count as 0. The
+result is for analysis: money to be shown or stored as an amount should be re-read as
+Decimal from the orders, not taken from this float column.
+
+Segments: the R x F map
+-----------------------
+The segment depends on R and F only (M is reported but does not move the segment),
+as in the commonly used 5 x 5 R x F grid; "Lost" is the bottom-left corner of the
+grid's "Hibernating" block (R = 1, F = 1-2):
+
+=== ============== ================== ================== ========= ================
+R\\F F=1            F=2                F=3                F=4       F=5
+=== ============== ================== ================== ========= ================
+R=5 New            Potential loyalist Potential loyalist Champions Champions
+R=4 Promising      Potential loyalist Potential loyalist Loyal     Loyal
+R=3 About to sleep About to sleep     Need attention     Loyal     Loyal
+R=2 Hibernating    Hibernating        At risk            At risk   Cannot lose them
+R=1 Lost           Lost               At risk            At risk   Cannot lose them
+=== ============== ================== ================== ========= ================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+QUINTILES = 5
+
+CHAMPIONS = "Champions"
+LOYAL = "Loyal"
+POTENTIAL_LOYALIST = "Potential loyalist"
+NEW = "New"
+PROMISING = "Promising"
+NEED_ATTENTION = "Need attention"
+ABOUT_TO_SLEEP = "About to sleep"
+AT_RISK = "At risk"
+CANNOT_LOSE_THEM = "Cannot lose them"
+HIBERNATING = "Hibernating"
+LOST = "Lost"
+
+# Best to worst; the order of the summary.
+SEGMENTS = (
+    CHAMPIONS,
+    LOYAL,
+    POTENTIAL_LOYALIST,
+    NEW,
+    PROMISING,
+    NEED_ATTENTION,
+    ABOUT_TO_SLEEP,
+    CANNOT_LOSE_THEM,
+    AT_RISK,
+    HIBERNATING,
+    LOST,
+)
+
+# SEGMENT_GRID[r - 1][f - 1] is the segment of scores R = r, F = f (the table above,
+# read bottom row first).
+SEGMENT_GRID = (
+    (LOST, LOST, AT_RISK, AT_RISK, CANNOT_LOSE_THEM),  # R = 1
+    (HIBERNATING, HIBERNATING, AT_RISK, AT_RISK, CANNOT_LOSE_THEM),  # R = 2
+    (ABOUT_TO_SLEEP, ABOUT_TO_SLEEP, NEED_ATTENTION, LOYAL, LOYAL),  # R = 3
+    (PROMISING, POTENTIAL_LOYALIST, POTENTIAL_LOYALIST, LOYAL, LOYAL),  # R = 4
+    (NEW, POTENTIAL_LOYALIST, POTENTIAL_LOYALIST, CHAMPIONS, CHAMPIONS),  # R = 5
+)
+
+SEGMENT_ADVICE = {
+    CHAMPIONS: "Reward them: early access, thank-you offers; ask for reviews and "
+    "referrals.",
+    LOYAL: "Keep them close: loyalty perks and cross-sell higher-value products.",
+    POTENTIAL_LOYALIST: "Turn them into regulars: membership or loyalty offer and "
+    "product recommendations.",
+    NEW: "Welcome them: onboarding, help with the first order, a reason to come back.",
+    PROMISING: "Build the habit: a timely follow-up and a small incentive for the next "
+    "order.",
+    NEED_ATTENTION: "Re-engage before they drift: a personal call or a limited-time "
+    "offer.",
+    ABOUT_TO_SLEEP: "Wake them up: share popular products and a win-back discount.",
+    CANNOT_LOSE_THEM: "Win them back now: call personally, find out what went wrong, "
+    "make a strong offer.",
+    AT_RISK: "Reach out personally with a tailored offer before they are gone.",
+    HIBERNATING: "Low-cost reminders only: a relevant offer now and then.",
+    LOST: "Try one win-back campaign; otherwise do not spend on them.",
+}
+
+INPUT_COLUMNS = ("customer_id", "last_order_date", "frequency", "monetary")
+OUTPUT_COLUMNS = (
+    "customer_id",
+    "last_order_date",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "R",
+    "F",
+    "M",
+    "segment",
+)
+SUMMARY_COLUMNS = (
+    "segment",
+    "customers",
+    "customer_share",
+    "revenue",
+    "revenue_share",
+    "avg_recency_days",
+    "avg_frequency",
+    "avg_monetary",
+    "avg_R",
+    "avg_F",
+    "avg_M",
+)
+
+_GRID = np.array(SEGMENT_GRID, dtype=object)
+
+
+def quintile_scores(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Scores 1-5 by quintile of rank: the lowest value scores 1.
+
+    Ranks are taken after sorting by (value, id), so ties are broken by id and every
+    quintile is used when there are at least five values. Below five values ties
+    share their average rank (see the module docstring).
+    """
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    if n < QUINTILES:
+        mid = pd.Series(values.to_numpy()).rank(method="average").to_numpy()
+        return (np.floor((mid - 0.5) * QUINTILES / n) + 1).astype(np.int64)
+    order = pd.DataFrame({"v": values.to_numpy(), "id": ids.to_numpy()}).sort_values(
+        ["v", "id"], kind="mergesort"
+    )
+    rank = np.empty(n, dtype=np.int64)
+    rank[order.index.to_numpy()] = np.arange(1, n + 1)
+    # floor((rank - 0.5) / n * 5) + 1 in exact integer arithmetic.
+    return (2 * rank - 1) * QUINTILES // (2 * n) + 1
+
+
+def segment_for(r: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Segment names for arrays of R and F scores (1-5), from the R x F map."""
+    return _GRID[np.asarray(r) - 1, np.asarray(f) - 1]
+
+
+def _as_naive_days(values: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(values)
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return stamps.dt.normalize()
+
+
+def _as_of_timestamp(as_of: dt.date | dt.datetime | str) -> pd.Timestamp:
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.normalize()
+
+
+def compute_rfm(
+    customers: pd.DataFrame, as_of: dt.date | dt.datetime | str
+) -> pd.DataFrame:
+    """Recency, R/F/M scores and segment per customer, sorted by customer_id.
+
+    ``customers`` needs the columns customer_id, last_order_date, frequency and
+    monetary (see the module docstring for types, ties and small inputs). Aware
+    datetimes are compared in UTC; pass local dates if day boundaries matter.
+    """
+    missing = [c for c in INPUT_COLUMNS if c not in customers.columns]
+    if missing:
+        raise ValueError(f"RFM input lacks columns: {', '.join(missing)}")
+    frame = customers.loc[:, list(INPUT_COLUMNS)].copy()
+    frame["last_order_date"] = _as_naive_days(frame["last_order_date"])
+    frame["frequency"] = (
+        pd.to_numeric(frame["frequency"], errors="raise").fillna(0).astype("int64")
+    )
+    frame["monetary"] = (
+        pd.to_numeric(frame["monetary"], errors="raise").astype("float64").fillna(0.0)
+    )
+    frame = frame[frame["last_order_date"].notna() & (frame["frequency"] > 0)]
+    frame = frame.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+
+    as_of_day = _as_of_timestamp(as_of)
+    recency = (as_of_day - frame["last_order_date"]).dt.days.astype("int64")
+    if (recency < 0).any():
+        late = frame.loc[recency < 0, "customer_id"].tolist()[:5]
+        raise ValueError(
+            f"last_order_date after as_of ({as_of_day.date()}) for customers {late}"
+        )
+    frame["recency_days"] = recency
+    ids = frame["customer_id"]
+    # Recency inverted: rank on minus the days, so the most recent buyers score 5.
+    frame["R"] = quintile_scores(-frame["recency_days"], ids)
+    frame["F"] = quintile_scores(frame["frequency"], ids)
+    frame["M"] = quintile_scores(frame["monetary"], ids)
+    frame["segment"] = pd.Series(
+        segment_for(frame["R"].to_numpy(), frame["F"].to_numpy()),
+        index=frame.index,
+        dtype="object",
+    )
+    return frame.loc[:, list(OUTPUT_COLUMNS)]
+
+
+def summarize_segments(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Per segment (all eleven, best first): customers, revenue and its share, means.
+
+    Shares are of the total customers and of the total monetary of ``rfm``; they sum
+    to 1 unless the total is 0 (then they are NaN). Segments without customers have
+    count 0, revenue 0 and NaN averages.
+    """
+    grouped = rfm.groupby("segment", sort=False).agg(
+        customers=("customer_id", "size"),
+        revenue=("monetary", "sum"),
+        avg_recency_days=("recency_days", "mean"),
+        avg_frequency=("frequency", "mean"),
+        avg_monetary=("monetary", "mean"),
+        avg_R=("R", "mean"),
+        avg_F=("F", "mean"),
+        avg_M=("M", "mean"),
+    )
+    summary = grouped.reindex(list(SEGMENTS))
+    summary["customers"] = summary["customers"].fillna(0).astype("int64")
+    summary["revenue"] = summary["revenue"].fillna(0.0).astype("float64")
+    total_customers = summary["customers"].sum()
+    total_revenue = summary["revenue"].sum()
+    summary["customer_share"] = (
+        summary["customers"] / total_customers if total_customers else np.nan
+    )
+    summary["revenue_share"] = (
+        summary["revenue"] / total_revenue if total_revenue else np.nan
+    )
+    summary = summary.rename_axis("segment").reset_index()
+    return summary.loc[:, list(SUMMARY_COLUMNS)]
