@@ -32,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "orders.ship_order",
         "products.view_*",
         "inventory.view_*",
-        "analytics.view_*",
+        "analytics.view_*",  # not analytics.run_job: reps cannot start jobs
     ),
     SALES_MANAGER: (
         # Managers see the team (owner filters, reassignment) but do not edit users.

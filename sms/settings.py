@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "inventory",
     "orders",
     "opportunities",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -18,9 +18,17 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("analytics/", include("analytics.urls")),
 ]
 
-LANDED = {"customers", "opportunities", "products", "inventory", "orders"}
+LANDED = {
+    "customers",
+    "opportunities",
+    "products",
+    "inventory",
+    "orders",
+    "analytics",
+}
 
 # Sections whose app has not landed yet show a "coming soon" page, so the navbar
 # never leads to a 404. An app that lands adds its key to LANDED and includes its urls.

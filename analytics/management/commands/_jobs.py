@@ -1,0 +1,51 @@
+"""Shared by run_segmentation and run_forecast: run a job in this process with a
+progress bar (the same service and runner as the Jobs page)."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from analytics.jobs import job_run_inline
+from analytics.models import JobRun
+
+
+def iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--as-of: {value!r} is not a date (YYYY-MM-DD).") from exc
+
+
+class JobCommand(BaseCommand):
+    kind: str = ""
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as-of",
+            metavar="DATE",
+            help="Use orders up to and including this date (YYYY-MM-DD; default "
+            "today).",
+        )
+
+    def handle(self, *args, **options):
+        parameters = {}
+        if options["as_of"]:
+            parameters["as_of"] = iso_date(options["as_of"]).isoformat()
+        with tqdm(
+            total=100, unit="%", file=self.stderr._out, desc=self.kind, leave=True
+        ) as bar:
+
+            def observer(percent: int, message: str) -> None:
+                bar.update(max(0, percent - bar.n))
+                bar.set_postfix_str(message, refresh=True)
+
+            job = job_run_inline(
+                kind=self.kind, parameters=parameters, observer=observer
+            )
+        if job.status != JobRun.Status.SUCCEEDED:
+            raise CommandError(f"Job #{job.pk} failed: {job.error}")
+        summary = ", ".join(
+            f"{key}: {value}" for key, value in job.summary.items() if key != "series"
+        )
+        self.stdout.write(self.style.SUCCESS(f"Job #{job.pk} succeeded ({summary})."))

@@ -1,0 +1,12 @@
+"""python manage.py run_segmentation [--as-of DATE]"""
+
+from analytics.management.commands._jobs import JobCommand
+from analytics.models import JobRun
+
+
+class Command(JobCommand):
+    help = (
+        "Run customer segmentation (RFM) in this process, as the Jobs page does: "
+        "the run is recorded on the Jobs page with its result."
+    )
+    kind = JobRun.Kind.SEGMENTATION

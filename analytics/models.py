@@ -1,0 +1,81 @@
+"""Analytics tables. JobRun: one background job (segmentation, forecast) with its
+status, progress and result summary, so the page shows them even when the worker
+is gone."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class JobRun(models.Model):
+    class Kind(models.TextChoices):
+        SEGMENTATION = "segmentation", _("Customer segmentation")
+        FORECAST = "forecast", _("Sales forecast")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    message = models.CharField(_("message"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Last sign of life from the worker (claim or progress); stale runs are failed.
+    heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    task_id = models.CharField(_("Celery task id"), max_length=255, blank=True)
+    summary = models.JSONField(_("result summary"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        permissions = [("run_job", _("Can start analytics jobs"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="jobrun_progress_lte_100"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "heartbeat_at"], name="jobrun_status_hb_idx"
+            ),
+            models.Index(fields=["kind", "created_at"], name="jobrun_kind_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("analytics:jobrun-detail", args=[self.pk])
+
+    @property
+    def duration(self):
+        """How long it ran (so far, while running); None before it started."""
+        if not self.started_at:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED

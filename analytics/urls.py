@@ -1,0 +1,12 @@
+from django.urls import path
+
+from analytics import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("", views.analytics_index_view, name="index"),
+    path("jobs/", views.JobRunListView.as_view(), name="jobrun-list"),
+    path("jobs/status/", views.jobrun_status_view, name="jobrun-status"),
+    path("jobs/<int:pk>/", views.JobRunDetailView.as_view(), name="jobrun-detail"),
+]

@@ -1,0 +1,50 @@
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from analytics.models import JobRun
+from tests.analytics.factories import billable_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_run_segmentation_records_a_run_with_its_summary():
+    billable_order(order_date=date(2024, 2, 1))
+    out, err = StringIO(), StringIO()
+    call_command("run_segmentation", "--as-of", "2024-03-01", stdout=out, stderr=err)
+    job = JobRun.objects.get()
+    assert job.kind == JobRun.Kind.SEGMENTATION
+    assert job.status == JobRun.Status.SUCCEEDED
+    assert job.summary["customers"] == 1
+    assert job.summary["as_of"] == "2024-03-01"
+    assert f"Job #{job.pk} succeeded" in out.getvalue()
+    assert "100%" in err.getvalue()  # the progress bar
+
+
+def test_run_forecast_records_a_run_with_the_series():
+    billable_order(order_date=date(2024, 2, 1))
+    out = StringIO()
+    call_command("run_forecast", stdout=out, stderr=StringIO())
+    job = JobRun.objects.get()
+    assert job.kind == JobRun.Kind.FORECAST
+    assert job.summary["series"] == [{"month": "2024-02", "revenue": "200.00"}]
+
+
+def test_a_bad_date_is_refused():
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("run_forecast", "--as-of", "yesterday", stderr=StringIO())
+    assert not JobRun.objects.exists()
+
+
+def test_a_failed_run_fails_the_command(monkeypatch):
+    from analytics import jobs
+
+    def broken(job, parameters, progress):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", broken)
+    with pytest.raises(CommandError, match="disk full"):
+        call_command("run_forecast", stdout=StringIO(), stderr=StringIO())
+    assert JobRun.objects.get().status == JobRun.Status.FAILED

@@ -1,0 +1,252 @@
+"""Job runs through the services: lifecycle, failure, re-delivery, stale workers,
+a broker outage, the runners' SQL, and a real worker on Redis."""
+
+import threading
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from analytics import jobs
+from analytics.models import JobRun
+from tests.analytics.factories import billable_order
+from tests.customers.factories import CustomerFactory
+from tests.sms.factories import ManagerFactory
+
+pytestmark = pytest.mark.django_db
+Status = JobRun.Status
+
+
+def test_job_start_enqueues_on_commit_and_the_job_runs_to_success(
+    django_capture_on_commit_callbacks,
+):
+    manager = ManagerFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = jobs.job_start(
+            kind="segmentation", parameters={"as_of": "2024-06-30"}, user=manager
+        )
+    job.refresh_from_db()
+    assert job.status == Status.QUEUED
+    assert job.started_by == manager
+    assert len(callbacks) == 1
+
+    callbacks[0]()  # the broker is eager here: the task runs now
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
+    assert job.progress == 100
+    assert job.started_at and job.finished_at
+    assert job.duration is not None
+    assert job.duration >= timedelta(0)
+    assert job.summary == {
+        "as_of": "2024-06-30",
+        "customers": 0,
+        "orders": 0,
+        "revenue": "0.00",
+    }
+    assert job.task_id
+
+
+def test_a_runner_that_raises_fails_the_job_with_its_error(monkeypatch):
+    def broken(job, parameters, progress):
+        progress(30, "Working")
+        raise ValueError("no orders to read")
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "segmentation", broken)
+    job = JobRun.objects.create(kind="segmentation")
+    assert jobs.job_execute(job_id=job.pk) is True
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert job.error.startswith("ValueError: no orders to read")
+    assert job.progress == 30
+    assert job.finished_at is not None
+
+
+def test_a_redelivered_task_does_not_run_the_job_again(monkeypatch):
+    calls = []
+
+    def counting(job, parameters, progress):
+        calls.append(job.pk)
+        return {"ok": True}
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", counting)
+    job = JobRun.objects.create(kind="forecast")
+    assert jobs.job_execute(job_id=job.pk) is True
+    assert jobs.job_execute(job_id=job.pk) is False
+    assert calls == [job.pk]
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
+    assert job.summary == {"ok": True}
+
+
+def test_a_running_job_is_not_claimed_twice_and_a_missing_one_is_ignored():
+    job = JobRun.objects.create(kind="forecast", status=Status.RUNNING)
+    assert jobs.job_execute(job_id=job.pk) is False
+    assert jobs.job_execute(job_id=job.pk + 1000) is False
+    job.refresh_from_db()
+    assert job.status == Status.RUNNING
+
+
+def test_a_running_job_whose_worker_went_silent_is_marked_failed():
+    now = timezone.now()
+    silent = JobRun.objects.create(
+        kind="segmentation",
+        status=Status.RUNNING,
+        started_at=now - timedelta(hours=1),
+        heartbeat_at=now - jobs.STALE_AFTER - timedelta(seconds=1),
+    )
+    busy = JobRun.objects.create(
+        kind="segmentation",
+        status=Status.RUNNING,
+        started_at=now - timedelta(hours=1),
+        heartbeat_at=now - timedelta(minutes=1),
+    )
+    queued = JobRun.objects.create(kind="forecast")
+    assert jobs.jobs_fail_stale(now=now) == 1
+    assert jobs.jobs_fail_stale(now=now) == 0
+    silent.refresh_from_db()
+    assert silent.status == Status.FAILED
+    assert "The worker stopped responding" in silent.error
+    assert silent.finished_at == now
+    busy.refresh_from_db()
+    queued.refresh_from_db()
+    assert busy.status == Status.RUNNING
+    assert queued.status == Status.QUEUED
+
+
+def test_a_job_failed_as_stale_is_not_revived_by_its_late_worker(monkeypatch):
+    def late(job, parameters, progress):
+        jobs.jobs_fail_stale(now=timezone.now() + jobs.STALE_AFTER * 2)
+        progress(90, "Still here")
+        return {"late": True}
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", late)
+    job = JobRun.objects.create(kind="forecast")
+    jobs.job_execute(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert job.summary == {}
+
+
+def _broker_reset(app):
+    """Forget the app's cached pools so the next publish uses broker_url."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_broker_down_leaves_the_job_queued_with_a_message(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """Nothing listens on the port: the enqueue fails fast and the row says so."""
+    from sms.celery import app
+
+    dead = "redis://127.0.0.1:1/0"
+    previous = (app.conf.get("broker_url"), app.conf.task_always_eager)
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting,
+    # so a CI run with a real broker would otherwise publish there.
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    app.conf.broker_url, app.conf.task_always_eager = dead, False
+    _broker_reset(app)
+    try:
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            job = jobs.job_start(kind="forecast", parameters={}, user=None)
+        elapsed = time.monotonic() - started
+    finally:
+        monkeypatch.undo()
+        app.conf.broker_url, app.conf.task_always_eager = previous
+        _broker_reset(app)
+    # A guard against hanging on the broker, not a speed target.
+    assert elapsed < 15, f"starting took {elapsed:.1f}s with the broker down"
+    job.refresh_from_db()
+    assert job.status == Status.QUEUED
+    assert "queue is unavailable" in job.message
+    assert job.task_id == ""
+
+
+def test_job_start_refuses_an_unknown_kind():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        jobs.job_start(kind="astrology", parameters={}, user=None)
+    assert not JobRun.objects.exists()
+
+
+def test_segmentation_reads_recency_frequency_and_monetary_as_of_a_date():
+    from analytics.runners import customer_rfm_rows
+
+    first, second = CustomerFactory(), CustomerFactory()
+    billable_order(customer=first, order_date=date(2024, 1, 10))
+    billable_order(customer=first, order_date=date(2024, 3, 1), quantity=3)
+    billable_order(customer=second, order_date=date(2024, 2, 1))
+    billable_order(customer=second, order_date=date(2024, 5, 1))  # after as_of
+    rows = sorted(customer_rfm_rows(as_of=date(2024, 3, 31)))
+    assert rows == sorted(
+        [
+            (first.pk, 30, 2, Decimal("500.00")),
+            (second.pk, 59, 1, Decimal("200.00")),
+        ]
+    )
+    job = jobs.job_run_inline(kind="segmentation", parameters={"as_of": "2024-03-31"})
+    assert job.status == Status.SUCCEEDED
+    assert job.summary == {
+        "as_of": "2024-03-31",
+        "customers": 2,
+        "orders": 3,
+        "revenue": "700.00",
+    }
+
+
+def test_forecast_stores_the_monthly_revenue_series():
+    billable_order(order_date=date(2024, 1, 10))
+    billable_order(order_date=date(2024, 1, 20))
+    billable_order(order_date=date(2024, 3, 5), quantity=1)
+    job = jobs.job_run_inline(kind="forecast", parameters={"as_of": "2024-12-31"})
+    assert job.status == Status.SUCCEEDED
+    assert job.summary["months"] == 2
+    assert job.summary["series"] == [
+        {"month": "2024-01", "revenue": "400.00"},
+        {"month": "2024-03", "revenue": "100.00"},
+    ]
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_job_and_reports_progress(celery_worker, monkeypatch):
+    """The runner pauses half-way until the test has seen its progress in the
+    database (written by the worker's own connection)."""
+    seen_halfway = threading.Event()
+    real = jobs.JOB_RUNNERS["segmentation"]
+
+    def pausing(job, parameters, progress):
+        progress(50, "Half-way")
+        assert seen_halfway.wait(timeout=30)
+        return real(job, parameters, progress)
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "segmentation", pausing)
+    billable_order(order_date=date(2024, 1, 10))
+    job = jobs.job_start(
+        kind="segmentation", parameters={"as_of": "2024-12-31"}, user=None
+    )
+
+    def wait_for(condition):
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline, JobRun.objects.values().get(pk=job.pk)
+            time.sleep(0.1)
+            job.refresh_from_db()
+
+    wait_for(lambda: job.status == Status.RUNNING and job.progress == 50)
+    assert job.message == "Half-way"
+    seen_halfway.set()
+    wait_for(lambda: job.status == Status.SUCCEEDED)
+    assert job.progress == 100
+    assert job.summary["customers"] == 1
+    assert job.task_id
+
+    # The same task delivered again does nothing.
+    from analytics.tasks import job_run
+
+    assert job_run.delay(job.pk).get(timeout=30) is False

@@ -1,0 +1,149 @@
+"""The analytics pages: the index, the Jobs page, a run's page and the status
+endpoint the page polls; managers start jobs, reps only look."""
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.apps import apps as django_apps
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from analytics.models import JobRun
+
+pytestmark = pytest.mark.django_db
+Status = JobRun.Status
+
+
+def test_the_analytics_index_links_to_jobs(rep_client):
+    response = rep_client.get("/analytics/")
+    assert response.status_code == 200
+    assert reverse("analytics:jobrun-list") in response.content.decode()
+
+
+def test_a_manager_starts_a_job_and_sees_it_in_the_list(
+    manager_client, manager, django_capture_on_commit_callbacks
+):
+    page = manager_client.get("/analytics/jobs/")
+    assert page.status_code == 200
+    assert 'id="job-start-form"' in page.content.decode()
+    assert "analytics/jobs.js" in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            "/analytics/jobs/", {"kind": "forecast", "as_of": "2024-12-31"}
+        )
+    assert response.status_code == 302
+    job = JobRun.objects.get()
+    assert job.started_by == manager
+    assert job.parameters == {"as_of": "2024-12-31"}
+    assert job.status == Status.SUCCEEDED  # no broker in tests: ran in-process
+
+    body = manager_client.get("/analytics/jobs/").content.decode()
+    assert job.get_absolute_url() in body
+    assert "Succeeded" in body
+    detail = manager_client.get(job.get_absolute_url())
+    assert detail.status_code == 200
+    assert "Months" in detail.content.decode()
+
+
+def test_the_start_form_shows_field_errors(manager_client):
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    response = manager_client.post(
+        "/analytics/jobs/", {"kind": "astrology", "as_of": future}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Select a valid choice" in body
+    assert "cannot be in the future" in body
+    assert not JobRun.objects.exists()
+
+
+def test_the_list_shows_a_failed_runs_error_and_pages(manager_client):
+    JobRun.objects.create(
+        kind="segmentation", status=Status.FAILED, error="ValueError: boom"
+    )
+    for _ in range(30):
+        JobRun.objects.create(kind="forecast")
+    first = manager_client.get("/analytics/jobs/")
+    assert len(first.context["object_list"]) == 25
+    second = manager_client.get("/analytics/jobs/?page=2").content.decode()
+    assert "ValueError: boom" in second
+    failed = manager_client.get("/analytics/jobs/?kind=segmentation")
+    assert len(failed.context["object_list"]) == 1
+
+
+def test_reps_see_the_history_but_cannot_start_jobs(rep_client):
+    JobRun.objects.create(kind="forecast")
+    page = rep_client.get("/analytics/jobs/")
+    assert page.status_code == 200
+    assert 'id="job-start-form"' not in page.content.decode()
+    response = rep_client.post(
+        "/analytics/jobs/", {"kind": "forecast", "as_of": "2024-12-31"}
+    )
+    assert response.status_code == 403
+    assert JobRun.objects.count() == 1
+
+
+def test_the_status_endpoint_reports_progress(rep_client):
+    now = timezone.now()
+    running = JobRun.objects.create(
+        kind="segmentation",
+        status=Status.RUNNING,
+        progress=40,
+        message="Reading orders",
+        started_at=now,
+    )
+    response = rep_client.get(f"/analytics/jobs/status/?id={running.pk}&id=x")
+    assert response.status_code == 200
+    (job,) = response.json()["jobs"]
+    assert job["id"] == running.pk
+    assert job["status"] == "running"
+    assert job["progress"] == 40
+    assert job["message"] == "Reading orders"
+    assert job["finished"] is False
+
+
+def test_users_without_a_role_cannot_see_jobs(client):
+    from tests.sms.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get("/analytics/jobs/").status_code == 403
+    assert client.get("/analytics/jobs/status/").status_code == 403
+
+
+def test_job_runs_are_read_only_in_the_admin(client):
+    from tests.sms.factories import AdminFactory
+
+    job = JobRun.objects.create(kind="forecast")
+    client.force_login(AdminFactory())
+    assert client.get("/admin/analytics/jobrun/?status=queued").status_code == 200
+    assert client.get(f"/admin/analytics/jobrun/{job.pk}/change/").status_code == 200
+    assert client.get("/admin/analytics/jobrun/add/").status_code == 403
+
+
+def test_the_schedules_are_periodic_tasks_admins_can_edit():
+    # What migrate ran (run again here: a transactional test's flush empties the
+    # table); running it twice keeps one task each.
+    migration = importlib.import_module("analytics.migrations.0002_periodic_tasks")
+    migration.periodic_tasks_create(django_apps, None)
+    migration.periodic_tasks_create(django_apps, None)
+    stale = PeriodicTask.objects.get(task="analytics.tasks.jobs_fail_stale")
+    assert stale.enabled
+    assert stale.crontab.minute == "*/5"
+    nightly = PeriodicTask.objects.filter(task="analytics.tasks.job_start_scheduled")
+    assert sorted(task.kwargs for task in nightly) == [
+        '{"kind": "forecast"}',
+        '{"kind": "segmentation"}',
+    ]
+    assert all(task.crontab.hour != "*" for task in nightly)
+
+
+def test_the_scheduled_task_starts_a_job():
+    from analytics.tasks import job_start_scheduled, jobs_fail_stale
+
+    job_id = job_start_scheduled("segmentation")
+    job = JobRun.objects.get(pk=job_id)
+    assert job.started_by is None
+    assert jobs_fail_stale() == 0
