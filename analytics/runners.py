@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from analytics.jobs import Progress, job_runner_register
 from analytics.models import JobRun
 from orders.models import Order
+from sms.money import money
 
 # Rows fetched per round trip while streaming per-customer aggregates.
 CHUNK = 2000
@@ -76,7 +77,7 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         "as_of": as_of.isoformat(),
         "customers": len(rows),
         "orders": sum(row[2] for row in rows),
-        "revenue": str(revenue),
+        "revenue": str(money(revenue)),
     }
     progress(100, _("Done"))
     return summary
@@ -88,13 +89,15 @@ def monthly_revenue(*, as_of: date | None = None) -> list[tuple[date, Decimal]]:
     orders = Order.objects.billable()
     if as_of is not None:
         orders = orders.filter(order_date__lte=as_of)
-    return list(
+    rows = (
         orders.annotate(month=TruncMonth("order_date"))
         .order_by("month")
         .values("month")
         .annotate(revenue=Sum("net_total"))
         .values_list("month", "revenue")
     )
+    # SQLite's SUM drops the scale of decimals (200 rather than 200.00).
+    return [(month, money(revenue)) for month, revenue in rows]
 
 
 @job_runner_register(JobRun.Kind.FORECAST)

@@ -13,6 +13,7 @@ from analytics import jobs
 from analytics.models import JobRun
 from tests.analytics.factories import billable_order
 from tests.customers.factories import CustomerFactory
+from tests.sms.brokers import dead_broker
 from tests.sms.factories import ManagerFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,35 +130,15 @@ def test_a_job_failed_as_stale_is_not_revived_by_its_late_worker(monkeypatch):
     assert job.summary == {}
 
 
-def _broker_reset(app):
-    """Forget the app's cached pools so the next publish uses broker_url."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 def test_broker_down_leaves_the_job_queued_with_a_message(
-    django_capture_on_commit_callbacks, monkeypatch
+    django_capture_on_commit_callbacks,
 ):
     """Nothing listens on the port: the enqueue fails fast and the row says so."""
-    from sms.celery import app
-
-    dead = "redis://127.0.0.1:1/0"
-    previous = (app.conf.get("broker_url"), app.conf.task_always_eager)
-    # Celery reads CELERY_BROKER_URL from the environment before its own setting,
-    # so a CI run with a real broker would otherwise publish there.
-    monkeypatch.setenv("CELERY_BROKER_URL", dead)
-    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-    app.conf.broker_url, app.conf.task_always_eager = dead, False
-    _broker_reset(app)
-    try:
+    with dead_broker():
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True):
             job = jobs.job_start(kind="forecast", parameters={}, user=None)
         elapsed = time.monotonic() - started
-    finally:
-        monkeypatch.undo()
-        app.conf.broker_url, app.conf.task_always_eager = previous
-        _broker_reset(app)
     # A guard against hanging on the broker, not a speed target.
     assert elapsed < 15, f"starting took {elapsed:.1f}s with the broker down"
     job.refresh_from_db()

@@ -14,6 +14,7 @@ from orders import emails, services
 from orders.models import Order, OrderEmail
 from tests.customers.factories import ContactFactory, CustomerFactory
 from tests.orders.factories import draft_order
+from tests.sms.brokers import dead_broker
 
 Status = OrderEmail.Status
 
@@ -129,37 +130,21 @@ def test_re_confirming_after_an_edit_is_a_new_event(django_capture_on_commit_cal
     assert order.emails.count() == 2
 
 
-def _broker_reset(app):
-    """Forget the app's cached pools so the next publish uses broker_url. (Not
-    closed: kombu keeps producer pools per URL and hands the old one back.)"""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db
 def test_broker_down_the_order_still_confirms_and_the_sweep_sends_later(
     rep_client, rep, settings, django_capture_on_commit_callbacks
 ):
     """Nothing listens on the port: enqueueing fails fast, the page answers, the
     outbox row waits; once a broker is back the sweep sends it exactly once."""
-    from sms.celery import app
-
     order = draft_order(customer=CustomerFactory(owner=rep, email="b@example.com"))
     from tests.inventory.factories import stocked
 
     stocked(order.lines.get().product, order.warehouse, 5)
-    dead = "redis://127.0.0.1:1/0"
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = dead, False
-    _broker_reset(app)
-    try:
+    with dead_broker():
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True):
             response = rep_client.post(f"/orders/{order.pk}/confirm/")
         elapsed = time.monotonic() - started
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = previous
-        _broker_reset(app)
 
     assert response.status_code == 302
     # A guard against hanging on the broker, not a speed target.
