@@ -147,6 +147,38 @@ class ForecastResult:
             "interval_method": self.interval_method,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ForecastResult:
+        """The inverse of ``as_dict`` (amounts as rounded there): rebuild a stored
+        result, e.g. to draw its chart."""
+
+        def series(points: list[list], name: str) -> pd.Series:
+            months = pd.DatetimeIndex([pd.Timestamp(m) for m, _v in points])
+            values = [np.nan if v is None else float(v) for _m, v in points]
+            return pd.Series(values, index=months, name=name, dtype=float)
+
+        rows = data["forecast"]
+        table = pd.DataFrame(
+            [{k: v for k, v in row.items() if k != "month"} for row in rows],
+            index=pd.DatetimeIndex([pd.Timestamp(row["month"]) for row in rows]),
+            dtype=float,
+        )
+        table.index.name = "month"
+        return cls(
+            chosen=data["chosen"],
+            chosen_label=data["chosen_label"],
+            reason=data["reason"],
+            metrics=[ModelMetrics(**row) for row in data["metrics"]],
+            history=series(data["history"], "revenue"),
+            fitted=series(data["fitted"], "fitted"),
+            forecast=table,
+            warnings=list(data.get("warnings", [])),
+            backtest_origins=data.get("backtest_origins", 0),
+            backtest_horizon=data.get("backtest_horizon", BACKTEST_HORIZON),
+            mase_lag=data.get("mase_lag", 1),
+            drivers=list(data.get("drivers", [])),
+        )
+
 
 # --- Models -------------------------------------------------------------------------
 # Each takes the training values y (numpy), the number of months to forecast and the

@@ -12,6 +12,14 @@ class JobStartForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Orders up to and including this date are used."),
     )
+    horizon = forms.TypedChoiceField(
+        label=_("Forecast horizon"),
+        choices=[(12, _("12 months")), (6, _("6 months"))],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Sales forecast only: how many months ahead."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,4 +32,8 @@ class JobStartForm(forms.Form):
         return as_of
 
     def parameters(self) -> dict:
-        return {"as_of": self.cleaned_data["as_of"].isoformat()}
+        parameters = {"as_of": self.cleaned_data["as_of"].isoformat()}
+        horizon = self.cleaned_data.get("horizon")
+        if horizon and self.cleaned_data.get("kind") == JobRun.Kind.FORECAST:
+            parameters["horizon"] = horizon
+        return parameters

@@ -27,3 +27,14 @@ def jobrun_statuses(*, user, ids: Iterable[int]) -> QuerySet[JobRun]:
         "finished_at",
         "kind",
     )
+
+
+def forecast_run_get(*, user, run_id: int | None = None) -> JobRun | None:
+    """A succeeded forecast run: ``run_id``'s, else the latest; None if none.
+    Raises JobRun.DoesNotExist for an id that is not a succeeded forecast run."""
+    runs = JobRun.objects.select_related("started_by").filter(
+        kind=JobRun.Kind.FORECAST, status=JobRun.Status.SUCCEEDED
+    )
+    if run_id is not None:
+        return runs.get(pk=run_id)
+    return runs.order_by("-finished_at", "-pk").first()

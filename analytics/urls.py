@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.analytics_index_view, name="index"),
     path("jobs/", views.JobRunListView.as_view(), name="jobrun-list"),
     path("jobs/status/", views.jobrun_status_view, name="jobrun-status"),
+    path("forecast/", views.forecast_view, name="forecast"),
+    path("forecast/csv/", views.forecast_csv_view, name="forecast-csv"),
     path("jobs/<int:pk>/", views.JobRunDetailView.as_view(), name="jobrun-detail"),
 ]

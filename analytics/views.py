@@ -3,12 +3,18 @@ open any past run). Progress updates without reloading through a small JSON
 endpoint that static/analytics/jobs.js polls; without JavaScript a reload shows
 the same thing, because everything lives on the JobRun row."""
 
+import csv
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -17,7 +23,7 @@ from django.views.generic import DetailView, ListView
 from analytics.forms import JobStartForm
 from analytics.jobs import job_start
 from analytics.models import JobRun
-from analytics.selectors import jobrun_list, jobrun_statuses
+from analytics.selectors import forecast_run_get, jobrun_list, jobrun_statuses
 from analytics.templatetags.analytics_tags import duration_text, status_badge
 
 
@@ -98,3 +104,106 @@ def jobrun_status_view(request: HttpRequest) -> JsonResponse:
     ids = [int(value) for value in request.GET.getlist("id") if value.isdigit()]
     runs = jobrun_statuses(user=request.user, ids=ids)
     return JsonResponse({"jobs": [jobrun_status(run) for run in runs]})
+
+
+# --- Forecast -----------------------------------------------------------------------
+
+FORECAST_COLUMNS = ("forecast", "lower_80", "upper_80", "lower_95", "upper_95")
+# A run's summary never changes once it succeeded, so its charts can live long.
+FORECAST_CHART_TIMEOUT = 7 * 24 * 3600
+CENT = Decimal("0.01")
+
+
+def _amount(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _forecast_selection(request: HttpRequest) -> tuple[JobRun | None, dict | None]:
+    """The run (``?run=``, else the latest succeeded forecast) and the chosen
+    series (``?series=``, else the first: the total). 404 for an unknown run or
+    series."""
+    run_id = request.GET.get("run")
+    if run_id is not None and not run_id.isdigit():
+        raise Http404
+    try:
+        run = forecast_run_get(
+            user=request.user, run_id=int(run_id) if run_id else None
+        )
+    except JobRun.DoesNotExist as exc:
+        raise Http404 from exc
+    if run is None:
+        return None, None
+    series = run.summary.get("series") or []
+    key = request.GET.get("series")
+    if not key:
+        return run, series[0] if series else None
+    for entry in series:
+        if entry["key"] == key:
+            return run, entry
+    raise Http404
+
+
+def forecast_table(entry: dict) -> list[dict]:
+    """The forecast table as shown and downloaded: month (YYYY-MM) and Decimal
+    amounts rounded to cents."""
+    return [
+        {
+            "month": row["month"][:7],
+            **{column: _amount(row.get(column)) for column in FORECAST_COLUMNS},
+        }
+        for row in entry["forecast"]
+    ]
+
+
+def forecast_chart(run: JobRun, entry: dict) -> str:
+    """The entry's chart as inline SVG, cached per run and series."""
+    from analytics.forecasting import ForecastResult, forecast_chart_svg
+
+    currency = settings.SMS_CURRENCY
+    key = f"analytics:forecast-chart:v1:{run.pk}:{entry['key']}:{currency}"
+    return cache.get_or_set(
+        key,
+        lambda: forecast_chart_svg(ForecastResult.from_dict(entry), currency),
+        FORECAST_CHART_TIMEOUT,
+    )
+
+
+@require_GET
+@permission_required("analytics.view_jobrun", raise_exception=True)
+def forecast_view(request: HttpRequest) -> HttpResponse:
+    run, entry = _forecast_selection(request)
+    context = {"run": run, "entry": entry, "horizons": (12, 6)}
+    if run is not None:
+        context["series_list"] = run.summary.get("series") or []
+        context["skipped"] = run.summary.get("skipped") or []
+    if entry is not None:
+        context["chart"] = forecast_chart(run, entry)
+        context["table"] = forecast_table(entry)
+        context["metrics"] = entry["metrics"]
+    if request.user.has_perm("analytics.run_job"):
+        context["today"] = timezone.localdate().isoformat()
+    return render(request, "analytics/forecast.html", context)
+
+
+@require_GET
+@permission_required("analytics.view_jobrun", raise_exception=True)
+def forecast_csv_view(request: HttpRequest) -> HttpResponse:
+    """The forecast table of ``?run=`` and ``?series=`` as CSV."""
+    run, entry = _forecast_selection(request)
+    if entry is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"forecast-{run.pk}-{entry['key']}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["month", *FORECAST_COLUMNS])
+    for row in forecast_table(entry):
+        writer.writerow(
+            [
+                row["month"],
+                *("" if row[c] is None else row[c] for c in FORECAST_COLUMNS),
+            ]
+        )
+    return response

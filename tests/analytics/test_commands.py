@@ -23,13 +23,18 @@ def test_run_segmentation_records_a_run_with_its_summary():
     assert "100%" in err.getvalue()  # the progress bar
 
 
-def test_run_forecast_records_a_run_with_the_series():
+def test_run_forecast_records_a_run_with_its_summary():
     billable_order(order_date=date(2024, 2, 1))
     out = StringIO()
     call_command("run_forecast", stdout=out, stderr=StringIO())
     job = JobRun.objects.get()
     assert job.kind == JobRun.Kind.FORECAST
-    assert job.summary["series"] == [{"month": "2024-02", "revenue": "200.00"}]
+    assert job.summary["history_end"] <= job.summary["as_of"]
+    entries = job.summary["series"] + job.summary["skipped"]
+    assert sorted(entry["key"] for entry in entries)[-1] == "total"
+    assert len(entries) == 2  # the total and the product's category
+    assert "months:" in out.getvalue()
+    assert "skipped" not in out.getvalue().replace("skipped_count", "")
 
 
 def test_a_bad_date_is_refused():

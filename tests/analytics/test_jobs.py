@@ -180,17 +180,28 @@ def test_segmentation_reads_recency_frequency_and_monetary_as_of_a_date():
     }
 
 
-def test_forecast_stores_the_monthly_revenue_series():
+def test_monthly_revenue_sums_billable_orders_per_month():
+    from analytics.runners import monthly_revenue
+
     billable_order(order_date=date(2024, 1, 10))
     billable_order(order_date=date(2024, 1, 20))
     billable_order(order_date=date(2024, 3, 5), quantity=1)
-    job = jobs.job_run_inline(kind="forecast", parameters={"as_of": "2024-12-31"})
-    assert job.status == Status.SUCCEEDED
-    assert job.summary["months"] == 2
-    assert job.summary["series"] == [
-        {"month": "2024-01", "revenue": "400.00"},
-        {"month": "2024-03", "revenue": "100.00"},
+    assert monthly_revenue(as_of=date(2024, 12, 31)) == [
+        (date(2024, 1, 1), Decimal("400.00")),
+        (date(2024, 3, 1), Decimal("100.00")),
     ]
+
+
+def test_a_forecast_with_too_little_history_says_why():
+    billable_order(order_date=date(2024, 1, 10))
+    billable_order(order_date=date(2024, 3, 5), quantity=1)
+    job = jobs.job_run_inline(kind="forecast", parameters={"as_of": "2024-04-30"})
+    assert job.status == Status.SUCCEEDED
+    assert job.summary["months"] == 4  # January to April, gaps as 0
+    assert job.summary["series"] == []
+    keys = [entry["key"] for entry in job.summary["skipped"]]
+    assert keys[0] == "total"
+    assert len(keys) == 3  # the total and each order's category
 
 
 @pytest.mark.broker

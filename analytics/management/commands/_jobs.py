@@ -46,6 +46,8 @@ class JobCommand(BaseCommand):
         if job.status != JobRun.Status.SUCCEEDED:
             raise CommandError(f"Job #{job.pk} failed: {job.error}")
         summary = ", ".join(
-            f"{key}: {value}" for key, value in job.summary.items() if key != "series"
+            f"{key}: {value}"
+            for key, value in job.summary.items()
+            if not isinstance(value, list | dict)
         )
         self.stdout.write(self.style.SUCCESS(f"Job #{job.pk} succeeded ({summary})."))
