@@ -5,6 +5,7 @@ import csv
 import io
 import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.cache import cache
@@ -180,7 +181,9 @@ def test_the_forecast_page_as_a_manager(manager_client, forecast_job, order_hist
     assert len(response.context["table"]) == 6
     for row in response.context["table"]:
         assert f"<td>{row['month']}</td>" in body
-        assert str(row["upper_95"]) in body
+        # Shown in whole currency units with separators; the CSV keeps the cents.
+        whole = Decimal(row["upper_95"]).quantize(Decimal("1"), ROUND_HALF_UP)
+        assert f"{whole:,}" in body
     assert 'id="forecast-run-form"' in body
     assert "Run forecast now" in body
 
