@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics import views
+from analytics import views, views_segments
 
 app_name = "analytics"
 
@@ -9,4 +9,15 @@ urlpatterns = [
     path("jobs/", views.JobRunListView.as_view(), name="jobrun-list"),
     path("jobs/status/", views.jobrun_status_view, name="jobrun-status"),
     path("jobs/<int:pk>/", views.JobRunDetailView.as_view(), name="jobrun-detail"),
+    path("segments/", views_segments.segment_overview_view, name="segment-overview"),
+    path(
+        "segments/charts/<str:chart>.svg",
+        views_segments.segment_chart_view,
+        name="segment-chart",
+    ),
+    path(
+        "segments/<slug:slug>/",
+        views_segments.segment_customers_view,
+        name="segment-customers",
+    ),
 ]
