@@ -163,9 +163,7 @@ def test_a_rep_sees_segments_over_their_own_customers_only(rep_client, customers
     assert "Customer E" not in export.content.decode()
 
 
-def test_the_segment_customer_list_pages_filters_and_exports(
-    manager_client, customers
-):
+def test_the_segment_customer_list_pages_filters_and_exports(manager_client, customers):
     job = run_segmentation()
     response = manager_client.get("/analytics/segments/loyal/")
     assert response.status_code == 200
