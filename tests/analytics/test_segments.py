@@ -120,6 +120,8 @@ def test_the_segments_page_shows_the_grid_and_clusters_to_a_manager(
     older = manager_client.get(f"/analytics/segments/?run={job.pk - 1}")
     assert older.context["run"].pk == job.pk - 1
     assert manager_client.get("/analytics/segments/?run=999999").status_code == 404
+    detail = manager_client.get(job.get_absolute_url()).content.decode()
+    assert f"/analytics/segments/?run={job.pk}" in detail
 
 
 def test_the_segments_page_without_a_run_says_so(manager_client):
