@@ -106,6 +106,10 @@ class CustomerSegment(models.Model):
     segment = models.CharField(_("segment"), max_length=30)
     cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
 
+    # A run's results are a snapshot: merging customers leaves them as they were
+    # (and moving them could collide with the survivor's row in the same run).
+    customer_merge_skip = True
+
     class Meta:
         ordering = ["job", "customer"]
         verbose_name = _("customer segment")

@@ -224,3 +224,14 @@ def test_the_segments_page_runs_a_fixed_number_of_queries(
     # place of the grid
     with django_assert_num_queries(10):
         manager_client.get("/analytics/segments/loyal/")
+
+
+def test_merging_two_segmented_customers_leaves_the_results_as_they_were(
+    customers, manager
+):
+    from customers.services import customer_merge
+
+    job = run_segmentation()
+    customer_merge(survivor=customers["A"], merged=customers["B"], merged_by=manager)
+    assert job.customer_segments.filter(customer=customers["A"]).count() == 1
+    assert job.customer_segments.filter(customer=customers["B"]).count() == 1
