@@ -79,3 +79,55 @@ class JobRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class CustomerSegment(models.Model):
+    """One customer's RFM scores, segment and K-Means cluster in one segmentation
+    run. Written in bulk by the segmentation runner; never edited."""
+
+    job = models.ForeignKey(
+        JobRun,
+        verbose_name=_("run"),
+        on_delete=models.CASCADE,
+        related_name="customer_segments",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    recency_days = models.PositiveIntegerField(_("days since last order"))
+    frequency = models.PositiveIntegerField(_("orders"))
+    monetary = models.DecimalField(_("net revenue"), max_digits=14, decimal_places=2)
+    r = models.PositiveSmallIntegerField("R")
+    f = models.PositiveSmallIntegerField("F")
+    m = models.PositiveSmallIntegerField("M")
+    segment = models.CharField(_("segment"), max_length=30)
+    cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
+
+    # A run's results are a snapshot: merging customers leaves them as they were
+    # (and moving them could collide with the survivor's row in the same run).
+    customer_merge_skip = True
+
+    class Meta:
+        ordering = ["job", "customer"]
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "customer"], name="customersegment_job_customer_uniq"
+            ),
+        ]
+        indexes = [
+            # The latest run's customers in one segment, biggest spenders first.
+            models.Index(
+                fields=["job", "segment", "-monetary"],
+                name="custseg_job_segment_idx",
+            ),
+            # One customer's history over runs (the customer page panel).
+            models.Index(fields=["customer", "-job"], name="custseg_customer_job_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} in run {self.job_id}: {self.segment}"

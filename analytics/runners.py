@@ -9,18 +9,23 @@ Money in summaries is a string (Decimal), never a float.
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pandas as pd
+from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics import clustering, rfm
 from analytics.jobs import Progress, job_runner_register
-from analytics.models import JobRun
+from analytics.models import CustomerSegment, JobRun
 from orders.models import Order, OrderLine
 from sms.money import money
 
 # Rows fetched per round trip while streaming per-customer aggregates.
 CHUNK = 2000
+# Per-customer result rows per INSERT.
+WRITE_BATCH = 2000
 
 
 def as_of_date(parameters: dict) -> date:
@@ -64,20 +69,42 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         rows.append(row)
         if len(rows) % CHUNK == 0:
             progress(
-                5 + 75 * len(rows) // max(total, 1),
+                5 + 55 * len(rows) // max(total, 1),
                 _("Read %(done)d of %(total)d customers")
                 % {"done": len(rows), "total": total},
             )
-    progress(80, _("Scoring %(total)d customers") % {"total": len(rows)})
-    # TODO(analytics.rfm): score R/F/M 1-5 by quintile of rank and name segments
-    # with analytics.rfm, then store the per-customer results for this run (bulk).
-    # Until then the run records the aggregates' summary only.
-    revenue = sum((row[3] for row in rows), start=Decimal("0.00"))
+    progress(60, _("Scoring %(total)d customers") % {"total": len(rows)})
+    frame = pd.DataFrame(
+        rows, columns=["customer_id", "recency_days", "frequency", "monetary"]
+    )
+    frame["last_order_date"] = pd.Timestamp(as_of) - pd.to_timedelta(
+        frame["recency_days"], unit="D"
+    )
+    scored = rfm.compute_rfm(frame, as_of)
+    progress(
+        70,
+        _("Clustering %(total)d customers (K-Means)") % {"total": len(scored)},
+    )
+    k = parameters.get("k")
+    result = clustering.cluster_customers(
+        scored, k=int(k) if k not in (None, "") else None
+    )
+    scored["cluster"] = result.labels["cluster"].to_numpy()
+    progress(85, _("Saving %(total)d customers") % {"total": len(scored)})
+    # Exact amounts from the database, not the float column used for scoring.
+    exact = {row[0]: money(row[3] or Decimal("0.00")) for row in rows}
+    segment_results_save(job=job, scored=scored, exact=exact, progress=progress)
+    revenue = sum(exact.values(), start=Decimal("0.00"))
     summary = {
         "as_of": as_of.isoformat(),
         "customers": len(rows),
         "orders": sum(row[2] for row in rows),
         "revenue": str(money(revenue)),
+        "segments": segment_summary(scored, exact),
+        "k": result.k,
+        "k_fixed": result.k_fixed,
+        "silhouette": {str(c): round(s, 4) for c, s in result.silhouette.items()},
+        "clusters": cluster_summary(result.description),
     }
     progress(100, _("Done"))
     return summary
@@ -89,6 +116,111 @@ def history_end_date(as_of: date) -> date:
     if (as_of + timedelta(days=1)).day == 1:
         return as_of
     return as_of.replace(day=1) - timedelta(days=1)
+
+
+def segment_results_save(
+    *, job: JobRun, scored: pd.DataFrame, exact: dict, progress: Progress
+) -> int:
+    """Store one row per customer for ``job``, replacing any earlier attempt's rows
+    (a retried run writes its results once)."""
+    with transaction.atomic():
+        CustomerSegment.objects.filter(job=job).delete()
+        columns = ["customer_id", "recency_days", "frequency", "R", "F", "M"]
+        batch = []
+        written = 0
+        for values in zip(
+            *(scored[c].tolist() for c in columns),
+            scored["segment"].tolist(),
+            scored["cluster"].tolist(),
+            strict=True,
+        ):
+            customer_id, recency, frequency, r, f, m, segment, cluster = values
+            batch.append(
+                CustomerSegment(
+                    job=job,
+                    customer_id=customer_id,
+                    recency_days=recency,
+                    frequency=frequency,
+                    monetary=exact[customer_id],
+                    r=r,
+                    f=f,
+                    m=m,
+                    segment=segment,
+                    cluster=cluster,
+                )
+            )
+            if len(batch) == WRITE_BATCH:
+                CustomerSegment.objects.bulk_create(batch)
+                written += len(batch)
+                batch = []
+                progress(
+                    85 + 14 * written // max(len(scored), 1),
+                    _("Saved %(done)d of %(total)d customers")
+                    % {"done": written, "total": len(scored)},
+                )
+        CustomerSegment.objects.bulk_create(batch)
+        return written + len(batch)
+
+
+def segment_summary(scored: pd.DataFrame, exact: dict) -> list[dict]:
+    """Per segment (best first): customers, revenue (exact), shares and averages."""
+    table = rfm.summarize_segments(scored)
+    revenue = {name: Decimal("0.00") for name in rfm.SEGMENTS}
+    for customer_id, segment in zip(
+        scored["customer_id"].tolist(), scored["segment"].tolist(), strict=True
+    ):
+        revenue[segment] += exact[customer_id]
+    out = []
+    for row in table.to_dict("records"):
+        out.append(
+            {
+                "segment": row["segment"],
+                "customers": int(row["customers"]),
+                "customer_share": _number(row["customer_share"]),
+                "revenue": str(money(revenue[row["segment"]])),
+                "revenue_share": _number(row["revenue_share"]),
+                "avg_recency_days": _number(row["avg_recency_days"], 1),
+                "avg_frequency": _number(row["avg_frequency"], 2),
+                "avg_monetary": _money_text(row["avg_monetary"]),
+                "avg_r": _number(row["avg_R"], 2),
+                "avg_f": _number(row["avg_F"], 2),
+                "avg_m": _number(row["avg_M"], 2),
+            }
+        )
+    return out
+
+
+def cluster_summary(description: pd.DataFrame) -> list[dict]:
+    """Per cluster, in original units (money as text)."""
+    out = []
+    for row in description.to_dict("records"):
+        out.append(
+            {
+                "cluster": int(row["cluster"]),
+                "label": row["label"],
+                "size": int(row["size"]),
+                "customer_share": _number(row["customer_share"]),
+                "revenue": _money_text(row["revenue"]),
+                "revenue_share": _number(row["revenue_share"]),
+                "median_recency_days": _number(row["median_recency_days"], 1),
+                "median_frequency": _number(row["median_frequency"], 1),
+                "median_monetary": _money_text(row["median_monetary"]),
+            }
+        )
+    return out
+
+
+def _number(value, digits: int = 4) -> float | None:
+    """A JSON number, or None for NaN (an empty segment's average)."""
+    if value is None or pd.isna(value):
+        return None
+    return round(float(value), digits)
+
+
+def _money_text(value) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return str(money(Decimal(str(value))))
 
 
 def monthly_revenue(*, as_of: date | None = None) -> list[tuple[date, Decimal]]:

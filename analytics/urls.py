@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics import views
+from analytics import views, views_segments
 
 app_name = "analytics"
 
@@ -11,4 +11,15 @@ urlpatterns = [
     path("forecast/", views.forecast_view, name="forecast"),
     path("forecast/csv/", views.forecast_csv_view, name="forecast-csv"),
     path("jobs/<int:pk>/", views.JobRunDetailView.as_view(), name="jobrun-detail"),
+    path("segments/", views_segments.segment_overview_view, name="segment-overview"),
+    path(
+        "segments/charts/<str:chart>.svg",
+        views_segments.segment_chart_view,
+        name="segment-chart",
+    ),
+    path(
+        "segments/<slug:slug>/",
+        views_segments.segment_customers_view,
+        name="segment-customers",
+    ),
 ]

@@ -8,7 +8,9 @@ one-to-one and many-to-many field anywhere in the project that points at Custome
 Left out on purpose: history tables (they record the past as it was), the merge
 records themselves, ``Customer.merged_into`` (the link a merge creates) and the
 hidden through-table of Customer's own many-to-many fields (tags are united
-separately).
+separately). A model with ``customer_merge_skip = True`` is a snapshot of the past
+too (analytics' per-run segmentation results): its rows stay with the merged-away
+customer.
 """
 
 from dataclasses import dataclass
@@ -41,6 +43,8 @@ def customer_relations() -> list[CustomerRelation]:
             continue
         if model is Customer:
             continue  # merged_into
+        if getattr(model, "customer_merge_skip", False):
+            continue  # snapshots of the past (e.g. segmentation results)
         if rel.many_to_many:
             through = rel.through
             if not through._meta.auto_created:

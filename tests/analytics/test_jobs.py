@@ -18,6 +18,7 @@ from tests.sms.factories import ManagerFactory
 
 pytestmark = pytest.mark.django_db
 Status = JobRun.Status
+TOTALS = ("as_of", "customers", "orders", "revenue")
 
 
 def test_job_start_enqueues_on_commit_and_the_job_runs_to_success(
@@ -40,7 +41,8 @@ def test_job_start_enqueues_on_commit_and_the_job_runs_to_success(
     assert job.started_at and job.finished_at
     assert job.duration is not None
     assert job.duration >= timedelta(0)
-    assert job.summary == {
+    # The totals; segments and clusters: tests/analytics/test_segments.py
+    assert {key: job.summary[key] for key in TOTALS} == {
         "as_of": "2024-06-30",
         "customers": 0,
         "orders": 0,
@@ -172,7 +174,8 @@ def test_segmentation_reads_recency_frequency_and_monetary_as_of_a_date():
     )
     job = jobs.job_run_inline(kind="segmentation", parameters={"as_of": "2024-03-31"})
     assert job.status == Status.SUCCEEDED
-    assert job.summary == {
+    # The totals; segments and clusters: tests/analytics/test_segments.py
+    assert {key: job.summary[key] for key in TOTALS} == {
         "as_of": "2024-03-31",
         "customers": 2,
         "orders": 3,

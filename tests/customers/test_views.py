@@ -373,8 +373,10 @@ def test_the_record_runs_a_fixed_number_of_queries(
     client.force_login(rep)
     client.get(customer.get_absolute_url())
     # 19 since the opportunities panel: one query for the customer's open
-    # opportunities (opportunities.selectors.customer_opportunities).
-    with django_assert_num_queries(19):
+    # opportunities (opportunities.selectors.customer_opportunities); 20 since the
+    # segment panel: one query for the customer's segment over the runs
+    # (analytics.selectors.customer_segment_history).
+    with django_assert_num_queries(20):
         response = client.get(customer.get_absolute_url())
     assert response.status_code == 200
 

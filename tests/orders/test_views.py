@@ -401,8 +401,8 @@ def test_customer_page_with_orders_runs_a_fixed_number_of_queries(
     rep_client.get(customer.get_absolute_url())
     # The customer page's own queries (see tests/customers/test_views.py), plus the
     # purchase figures, the latest orders and the orders on the timeline (rep
-    # joined), and the open opportunities panel (one query): the same number for 2
-    # orders as for 15.
-    with django_assert_num_queries(20):
+    # joined), the open opportunities panel (one query) and the segment panel (one
+    # query): the same number for 2 orders as for 15.
+    with django_assert_num_queries(21):
         response = rep_client.get(customer.get_absolute_url())
     assert response.status_code == 200

@@ -1,0 +1,237 @@
+"""Segmentation end to end: the runner scores, clusters and stores per-customer
+results once per run; the segments pages, the CSV, the charts and the customer
+page panel, with reps scoped to their own customers."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from analytics import jobs
+from analytics.models import CustomerSegment, JobRun
+from analytics.runners import segmentation_run
+from tests.analytics.factories import billable_order
+from tests.customers.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+AS_OF = "2024-12-31"
+
+# name: [(order date, quantity)], each unit 100.00 net. Hand-computed with n = 5
+# (score = rank): recency D<C<B<A<E; frequency C=D=1 (tie broken by id: C first),
+# B=2, A=3, E=4; revenue D 100 < B 200 < E 400 < C 500 < A 600.
+ORDERS = {
+    "A": [(date(2024, 12, 20), 2), (date(2024, 11, 1), 2), (date(2024, 10, 1), 2)],
+    "B": [(date(2024, 12, 1), 1), (date(2024, 6, 1), 1)],
+    "C": [(date(2024, 9, 1), 5)],
+    "D": [(date(2024, 3, 1), 1)],
+    "E": [(date(2024, 12, d), 1) for d in (30, 29, 28, 27)],
+}
+EXPECTED = {
+    # name: (recency days, frequency, monetary, R, F, M, segment)
+    "A": (11, 3, Decimal("600.00"), 4, 4, 5, "Loyal"),
+    "B": (30, 2, Decimal("200.00"), 3, 3, 2, "Need attention"),
+    "C": (121, 1, Decimal("500.00"), 2, 1, 4, "Hibernating"),
+    "D": (305, 1, Decimal("100.00"), 1, 2, 1, "Lost"),
+    "E": (1, 4, Decimal("400.00"), 5, 5, 3, "Champions"),
+}
+
+
+@pytest.fixture
+def customers(rep):
+    """Five customers with hand-made orders; the rep owns A and B."""
+    made = {}
+    for name, orders in ORDERS.items():
+        owner = {"owner": rep} if name in "AB" else {}
+        customer = CustomerFactory(name=f"Customer {name}", **owner)
+        for order_date, quantity in orders:
+            billable_order(customer=customer, order_date=order_date, quantity=quantity)
+        made[name] = customer
+    return made
+
+
+def run_segmentation(**parameters) -> JobRun:
+    job = jobs.job_run_inline(
+        kind="segmentation", parameters={"as_of": AS_OF, **parameters}
+    )
+    assert job.status == JobRun.Status.SUCCEEDED, job.error
+    return job
+
+
+def test_segmentation_scores_segments_and_stores_each_customer(customers):
+    job = run_segmentation()
+    rows = {row.customer.name[-1]: row for row in job.customer_segments.all()}
+    assert set(rows) == set(EXPECTED)
+    for name, expected in EXPECTED.items():
+        row = rows[name]
+        got = (row.recency_days, row.frequency, row.monetary, row.r, row.f, row.m)
+        assert (*got, row.segment) == expected, name
+        assert row.cluster is not None
+    summary = job.summary
+    assert summary["customers"] == 5
+    assert summary["revenue"] == "1800.00"
+    segments = {s["segment"]: s for s in summary["segments"]}
+    assert segments["Loyal"]["customers"] == 1
+    assert segments["Loyal"]["revenue"] == "600.00"
+    assert segments["Loyal"]["revenue_share"] == pytest.approx(600 / 1800, abs=1e-4)
+    assert segments["Promising"]["customers"] == 0
+    assert 2 <= summary["k"] <= 4
+    assert not summary["k_fixed"]
+    assert str(summary["k"]) in summary["silhouette"]
+    assert sum(c["size"] for c in summary["clusters"]) == 5
+    assert all(c["label"] for c in summary["clusters"])
+
+
+def test_the_job_parameters_can_fix_k(customers):
+    job = run_segmentation(k=2)
+    assert job.summary["k"] == 2
+    assert job.summary["k_fixed"] is True
+    assert set(job.customer_segments.values_list("cluster", flat=True)) == {0, 1}
+
+
+def test_results_are_stored_once_per_run(customers):
+    job = run_segmentation()
+    assert jobs.job_execute(job_id=job.pk) is False  # re-delivered: not run again
+    # A retry after a database error runs the runner again: rows are replaced.
+    segmentation_run(job, {"as_of": AS_OF}, lambda percent, message="": None)
+    assert CustomerSegment.objects.filter(job=job).count() == 5
+    second = run_segmentation()
+    assert CustomerSegment.objects.count() == 10
+    assert second.customer_segments.count() == 5
+
+
+def test_the_segments_page_shows_the_grid_and_clusters_to_a_manager(
+    manager_client, customers
+):
+    run_segmentation()
+    job = run_segmentation(k=2)
+    response = manager_client.get("/analytics/segments/")
+    assert response.status_code == 200
+    assert response.context["run"] == job  # the latest run
+    grid = {cell["segment"]: cell for cell in response.context["grid"]}
+    assert grid["Champions"]["customers"] == 1
+    assert grid["Champions"]["revenue"] == Decimal("400.00")
+    assert grid["Loyal"]["avg_m"] == 5
+    body = response.content.decode()
+    assert "/analytics/segments/cannot-lose-them/?run=" in body
+    assert 'data-testid="cluster-table"' in body
+    assert "/analytics/segments/charts/scatter.svg" in body
+    older = manager_client.get(f"/analytics/segments/?run={job.pk - 1}")
+    assert older.context["run"].pk == job.pk - 1
+    assert manager_client.get("/analytics/segments/?run=999999").status_code == 404
+    detail = manager_client.get(job.get_absolute_url()).content.decode()
+    assert f"/analytics/segments/?run={job.pk}" in detail
+
+
+def test_the_segments_page_without_a_run_says_so(manager_client):
+    response = manager_client.get("/analytics/segments/")
+    assert response.status_code == 200
+    assert "No segmentation has run yet" in response.content.decode()
+
+
+def test_the_k_means_charts_are_svg(manager_client, customers):
+    run_segmentation()
+    scatter = manager_client.get(
+        "/analytics/segments/charts/scatter.svg?x=frequency&y=monetary"
+    )
+    assert scatter.status_code == 200
+    assert scatter["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in scatter.content
+    silhouette = manager_client.get("/analytics/segments/charts/silhouette.svg")
+    assert b"<svg" in silhouette.content
+    assert manager_client.get("/analytics/segments/charts/pie.svg").status_code == 404
+
+
+def test_reps_do_not_get_the_k_means_charts(rep_client, customers):
+    run_segmentation()
+    assert rep_client.get("/analytics/segments/charts/scatter.svg").status_code == 403
+
+
+def test_a_rep_sees_segments_over_their_own_customers_only(rep_client, customers):
+    run_segmentation()
+    response = rep_client.get("/analytics/segments/")
+    assert response.status_code == 200
+    grid = {cell["segment"]: cell for cell in response.context["grid"]}
+    assert grid["Loyal"]["customers"] == 1
+    assert grid["Need attention"]["customers"] == 1
+    assert grid["Champions"]["customers"] == 0
+    assert grid["Loyal"]["revenue_share"] == pytest.approx(0.75)  # 600 of 800
+    assert 'data-testid="cluster-table"' not in response.content.decode()
+    champions = rep_client.get("/analytics/segments/champions/")
+    assert champions.status_code == 200
+    assert "Customer E" not in champions.content.decode()
+    export = rep_client.get("/analytics/segments/champions/?format=csv")
+    assert "Customer E" not in export.content.decode()
+
+
+def test_the_segment_customer_list_pages_filters_and_exports(manager_client, customers):
+    job = run_segmentation()
+    response = manager_client.get("/analytics/segments/loyal/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Customer A" in body
+    assert "Customer B" not in body
+    assert customers["A"].get_absolute_url() in body
+    empty = manager_client.get("/analytics/segments/loyal/?q=zzz")
+    assert "Customer A" not in empty.content.decode()
+    export = manager_client.get(f"/analytics/segments/loyal/?run={job.pk}&format=csv")
+    assert export["Content-Type"].startswith("text/csv")
+    assert f"segment-loyal-run-{job.pk}.csv" in export["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert len(rows) == 1
+    assert rows[0]["customer"] == "Customer A"
+    assert rows[0]["monetary"] == "600.00"
+    assert (rows[0]["r"], rows[0]["f"], rows[0]["m"]) == ("4", "4", "5")
+    assert manager_client.get("/analytics/segments/nonsense/").status_code == 404
+
+
+def test_the_segment_list_without_a_run_is_not_found(manager_client):
+    assert manager_client.get("/analytics/segments/loyal/").status_code == 404
+
+
+def test_the_customer_page_shows_the_segment_and_its_history(rep_client, customers):
+    customer = customers["A"]
+    page = rep_client.get(customer.get_absolute_url()).content.decode()
+    assert "Not in a segmentation run yet" in page
+    run_segmentation(as_of="2024-10-15")  # A: one order, 14 days ago
+    run_segmentation()
+    page = rep_client.get(customer.get_absolute_url()).content.decode()
+    assert 'data-testid="current-segment">Loyal<' in page
+    assert 'data-testid="segment-history"' in page
+    history = CustomerSegment.objects.filter(customer=customer)
+    assert history.count() == 2
+
+
+@pytest.mark.parametrize("extra", [0, 20])
+def test_the_segments_page_runs_a_fixed_number_of_queries(
+    manager_client, customers, django_assert_num_queries, extra
+):
+    for n in range(extra):
+        billable_order(
+            customer=CustomerFactory(name=f"Extra {n}"), order_date=date(2024, 5, 1)
+        )
+    run_segmentation()
+    manager_client.get("/analytics/segments/")
+    # session, user, user and group permissions, the run, groups (role), the grid
+    # (one aggregate), tasks due and open low-stock alerts (the manager's navbar):
+    # the same for 5 customers as for 25
+    with django_assert_num_queries(9):
+        response = manager_client.get("/analytics/segments/")
+    assert response.status_code == 200
+    manager_client.get("/analytics/segments/loyal/")
+    # the same with the page's count and its rows (customer and owner joined) in
+    # place of the grid
+    with django_assert_num_queries(10):
+        manager_client.get("/analytics/segments/loyal/")
+
+
+def test_merging_two_segmented_customers_leaves_the_results_as_they_were(
+    customers, manager
+):
+    from customers.services import customer_merge
+
+    job = run_segmentation()
+    customer_merge(survivor=customers["A"], merged=customers["B"], merged_by=manager)
+    assert job.customer_segments.filter(customer=customers["A"]).count() == 1
+    assert job.customer_segments.filter(customer=customers["B"]).count() == 1
