@@ -105,6 +105,17 @@ class CustomerSegment(models.Model):
     m = models.PositiveSmallIntegerField("M")
     segment = models.CharField(_("segment"), max_length=30)
     cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
+    # Expected value over the run's value horizon (analytics/value.py); empty on
+    # runs made before customer value existed.
+    expected_value = models.DecimalField(
+        _("expected value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    value_tier = models.CharField(
+        _("value tier"),
+        max_length=1,
+        blank=True,
+        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+    )
 
     # A run's results are a snapshot: merging customers leaves them as they were
     # (and moving them could collide with the survivor's row in the same run).
@@ -127,6 +138,10 @@ class CustomerSegment(models.Model):
             ),
             # One customer's history over runs (the customer page panel).
             models.Index(fields=["customer", "-job"], name="custseg_customer_job_idx"),
+            # A run's most valuable customers (the value report).
+            models.Index(
+                fields=["job", "-expected_value"], name="custseg_job_value_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics import clustering, rfm
+from analytics import clustering, rfm, value
 from analytics.jobs import Progress, job_runner_register
 from analytics.models import CustomerSegment, JobRun
 from orders.models import Order, OrderLine
@@ -38,19 +38,31 @@ def as_of_date(parameters: dict) -> date:
 
 def customer_rfm_rows(*, as_of: date):
     """Per customer with a billable order on or before ``as_of``: (customer id,
-    recency in days, frequency, monetary). Streamed, ordered by customer id."""
+    recency in days, frequency, monetary, tenure in days since the first order).
+    Streamed, ordered by customer id."""
     rows = (
         Order.objects.billable()
         .filter(order_date__lte=as_of)
         .order_by("customer_id")
         .values("customer_id")
         .annotate(
-            last=Max("order_date"), frequency=Count("pk"), monetary=Sum("net_total")
+            first=Min("order_date"),
+            last=Max("order_date"),
+            frequency=Count("pk"),
+            monetary=Sum("net_total"),
         )
-        .values_list("customer_id", "last", "frequency", "monetary")
+        .values_list("customer_id", "last", "frequency", "monetary", "first")
     )
-    for customer_id, last, frequency, monetary in rows.iterator(chunk_size=CHUNK):
-        yield customer_id, (as_of - last).days, frequency, monetary
+    for customer_id, last, frequency, monetary, first in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        yield (
+            customer_id,
+            (as_of - last).days,
+            frequency,
+            monetary,
+            (as_of - first).days,
+        )
 
 
 @job_runner_register(JobRun.Kind.SEGMENTATION)
@@ -75,7 +87,8 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
             )
     progress(60, _("Scoring %(total)d customers") % {"total": len(rows)})
     frame = pd.DataFrame(
-        rows, columns=["customer_id", "recency_days", "frequency", "monetary"]
+        rows,
+        columns=["customer_id", "recency_days", "frequency", "monetary", "tenure_days"],
     )
     frame["last_order_date"] = pd.Timestamp(as_of) - pd.to_timedelta(
         frame["recency_days"], unit="D"
@@ -90,6 +103,14 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         scored, k=int(k) if k not in (None, "") else None
     )
     scored["cluster"] = result.labels["cluster"].to_numpy()
+    horizon = value_horizon(parameters)
+    values = value.expected_value(frame, horizon_months=horizon).set_index(
+        "customer_id"
+    )
+    scored["expected_value"] = values.loc[
+        scored["customer_id"], "expected_value"
+    ].to_numpy()
+    scored["value_tier"] = values.loc[scored["customer_id"], "value_tier"].to_numpy()
     progress(85, _("Saving %(total)d customers") % {"total": len(scored)})
     # Exact amounts from the database, not the float column used for scoring.
     exact = {row[0]: money(row[3] or Decimal("0.00")) for row in rows}
@@ -105,9 +126,27 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         "k_fixed": result.k_fixed,
         "silhouette": {str(c): round(s, 4) for c, s in result.silhouette.items()},
         "clusters": cluster_summary(result.description),
+        "value_horizon_months": horizon,
     }
     progress(100, _("Done"))
     return summary
+
+
+def value_horizon(parameters: dict) -> int:
+    """The ``value_horizon_months`` parameter: 1 to 60 months, 12 when absent."""
+    raw = parameters.get("value_horizon_months")
+    if raw in (None, ""):
+        return value.DEFAULT_HORIZON_MONTHS
+    try:
+        horizon = int(raw)
+    except (TypeError, ValueError):
+        horizon = 0
+    if not 1 <= horizon <= 60:
+        raise ValueError(
+            _("The value horizon must be 1 to 60 months, not %(value)s.")
+            % {"value": raw}
+        )
+    return horizon
 
 
 def history_end_date(as_of: date) -> date:
@@ -126,15 +165,20 @@ def segment_results_save(
     with transaction.atomic():
         CustomerSegment.objects.filter(job=job).delete()
         columns = ["customer_id", "recency_days", "frequency", "R", "F", "M"]
+        if "expected_value" not in scored:
+            scored = scored.assign(expected_value=None, value_tier="")
         batch = []
         written = 0
         for values in zip(
             *(scored[c].tolist() for c in columns),
             scored["segment"].tolist(),
             scored["cluster"].tolist(),
+            scored["expected_value"].tolist(),
+            scored["value_tier"].tolist(),
             strict=True,
         ):
-            customer_id, recency, frequency, r, f, m, segment, cluster = values
+            (customer_id, recency, frequency, r, f, m, segment, cluster) = values[:8]
+            expected, tier = values[8:]
             batch.append(
                 CustomerSegment(
                     job=job,
@@ -147,6 +191,8 @@ def segment_results_save(
                     m=m,
                     segment=segment,
                     cluster=cluster,
+                    expected_value=_money_or_none(expected),
+                    value_tier=tier or "",
                 )
             )
             if len(batch) == WRITE_BATCH:
@@ -215,6 +261,12 @@ def _number(value, digits: int = 4) -> float | None:
     if value is None or pd.isna(value):
         return None
     return round(float(value), digits)
+
+
+def _money_or_none(value) -> Decimal | None:
+    if value is None or pd.isna(value):
+        return None
+    return money(Decimal(str(round(float(value), 2))))
 
 
 def _money_text(value) -> str | None:

@@ -168,14 +168,64 @@ def customer_segment_history(*, customer, user, limit: int = 12) -> dict:
             job__status=JobRun.Status.SUCCEEDED,
         )
         .select_related("job")
-        .defer("job__summary", "job__parameters", "job__error")
+        .defer("job__summary", "job__error")
         .order_by("-job__finished_at", "-job_id")[:limit]
     )
     for row in history:
         row.slug = segment_slug(row.segment)
         row.advice = rfm.SEGMENT_ADVICE.get(row.segment, "")
+        row.value_horizon = run_value_horizon(row.job)
     return {
         "visible": True,
         "current": history[0] if history else None,
         "history": history,
     }
+
+
+# Customer value ------------------------------------------------------------------
+#
+# Expected value is stored with each segmentation run's rows (analytics/value.py), so
+# it is scoped like the segments: reps see their own customers only.
+
+
+def run_value_horizon(run: JobRun) -> int:
+    """The months a run's expected values cover."""
+    return int((run.parameters or {}).get("value_horizon_months") or 12)
+
+
+def value_tier_table(*, user, run: JobRun) -> list[dict]:
+    """Per tier A, B, C: customers, expected value and its share of the total over
+    the customers the user may see. One query."""
+    rows = {
+        row["value_tier"]: row
+        for row in segment_results(user=user, run=run)
+        .filter(expected_value__isnull=False)
+        .order_by()
+        .values("value_tier")
+        .annotate(customers=Count("pk"), value=Sum("expected_value"))
+    }
+    total = sum((row["value"] or ZERO for row in rows.values()), start=ZERO)
+    table = []
+    for tier in ("A", "B", "C"):
+        row = rows.get(tier, {})
+        amount = row.get("value") or ZERO
+        table.append(
+            {
+                "tier": tier,
+                "customers": row.get("customers", 0),
+                "value": amount,
+                "share": float(amount / total) if total else 0.0,
+            }
+        )
+    return table
+
+
+def value_customer_list(*, user, run: JobRun) -> QuerySet[CustomerSegment]:
+    """The run's customers with an expected value, most valuable first, customer
+    and owner joined."""
+    return (
+        segment_results(user=user, run=run)
+        .filter(expected_value__isnull=False)
+        .select_related("customer", "customer__owner")
+        .order_by("-expected_value", "customer_id")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics import views, views_segments
+from analytics import views, views_segments, views_value
 
 app_name = "analytics"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("forecast/", views.forecast_view, name="forecast"),
     path("forecast/csv/", views.forecast_csv_view, name="forecast-csv"),
     path("jobs/<int:pk>/", views.JobRunDetailView.as_view(), name="jobrun-detail"),
+    path("value/", views_value.value_report_view, name="value-report"),
     path("segments/", views_segments.segment_overview_view, name="segment-overview"),
     path(
         "segments/charts/<str:chart>.svg",

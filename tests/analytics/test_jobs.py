@@ -168,8 +168,8 @@ def test_segmentation_reads_recency_frequency_and_monetary_as_of_a_date():
     rows = sorted(customer_rfm_rows(as_of=date(2024, 3, 31)))
     assert rows == sorted(
         [
-            (first.pk, 30, 2, Decimal("500.00")),
-            (second.pk, 59, 1, Decimal("200.00")),
+            (first.pk, 30, 2, Decimal("500.00"), 81),
+            (second.pk, 59, 1, Decimal("200.00"), 59),
         ]
     )
     job = jobs.job_run_inline(kind="segmentation", parameters={"as_of": "2024-03-31"})
