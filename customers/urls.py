@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="customer-list"),
     path("new/", views.CustomerCreateView.as_view(), name="customer-create"),
+    path("lookup/", views.customer_lookup_view, name="customer-lookup"),
     path("reassign/", views.customer_reassign_view, name="customer-reassign"),
     path("import/", views_import.customer_import_view, name="customer-import"),
     path(

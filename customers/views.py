@@ -2,12 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView, TemplateView
 from django_tables2.views import SingleTableView
 
@@ -19,6 +19,7 @@ from customers.forms import (
     ReassignForm,
     TaskForm,
 )
+from customers.lookup import customer_label, customer_lookup
 from customers.panels import panels_render
 from customers.tables import CustomerTable
 from sms.exports import table_export_response
@@ -343,3 +344,15 @@ def task_done_view(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(selectors.task_scope(user=request.user), pk=pk)
     services.task_set_done(task=task, done=request.POST.get("done", "1") == "1")
     return redirect(_next_url(request, reverse("customers:task-list")))
+
+
+@require_GET
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_lookup_view(request: HttpRequest) -> JsonResponse:
+    """Up to 20 of the user's active customers matching ?q=, for the look-up boxes
+    of the order and opportunity forms."""
+    text = request.GET.get("q", "").strip()
+    if len(text) < 2:
+        return JsonResponse({"results": []})
+    customers = customer_lookup(user=request.user, text=text)
+    return JsonResponse({"results": [customer_label(c) for c in customers]})

@@ -5,9 +5,9 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from customers.lookup import CustomerLookupField
 from customers.selectors import owner_choices
 from opportunities.models import OPEN_STAGES, LostReason, Opportunity, Stage
-from orders.forms import CustomerLookupField
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
 

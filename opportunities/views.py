@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 from django_tables2.views import SingleTableView
 
+from customers.lookup import customer_label
 from customers.selectors import customer_scope, owner_choices
 from opportunities import selectors, services
 from opportunities.charts import pipeline_chart_svg
 from opportunities.forms import MoveForm, OpportunityForm
 from opportunities.models import OPEN_STAGES, Opportunity, Stage
 from opportunities.tables import STAGE_BADGES, OpportunityTable
-from orders.forms import customer_label
 from sms.exports import table_export_response
 from sms.roles import user_is_manager
 from sms.templatetags.sms_tags import money

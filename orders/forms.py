@@ -1,63 +1,21 @@
 """Order forms. The header form and the line formset only parse input; the amounts
 and every rule are checked again by orders.services when they are saved."""
 
-import re
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
-from customers.selectors import customer_scope, owner_choices
+from customers.lookup import CustomerLookupField
+from customers.selectors import owner_choices
 from inventory.models import Warehouse
 from orders.models import Payment
 from products.models import Product
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
 
-_ID_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
 PRODUCT_SEPARATOR = " · "
-
-
-def customer_label(customer) -> str:
-    """How a customer appears in the look-up box; the (#id) makes it exact."""
-    city = f", {customer.city}" if customer.city else ""
-    return f"{customer.name}{city} (#{customer.pk})"
-
-
-class CustomerLookupField(forms.CharField):
-    """Text that names one customer the user may see: "Name (#id)" as the look-up
-    list offers it, or a name (or e-mail) that matches exactly one customer."""
-
-    def __init__(self, *args, user=None, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def prepare_value(self, value):
-        if hasattr(value, "pk"):
-            return customer_label(value)
-        return value
-
-    def clean(self, value):
-        text = super().clean(value).strip()
-        scope = customer_scope(user=self.user).filter(is_active=True)
-        match = _ID_SUFFIX.search(text)
-        if match:
-            customer = scope.filter(pk=match.group(1)).first()
-            if customer is None:
-                raise ValidationError("No such customer among yours.")
-            return customer
-        found = list(
-            scope.filter(Q(name__iexact=text) | Q(email__iexact=text))[:2]
-        ) or list(scope.filter(name__icontains=text)[:2])
-        if not found:
-            raise ValidationError(f"No active customer of yours matches “{text}”.")
-        if len(found) > 1:
-            raise ValidationError(
-                f"Several customers match “{text}”; pick one from the list."
-            )
-        return found[0]
 
 
 class ProductLookupField(forms.CharField):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,16 +39,6 @@ class OrderQuerySet(models.QuerySet):
     def billable(self):
         """Orders the customer owes money for: confirmed or further, not cancelled."""
         return self.filter(status__in=Order.BILLABLE)
-
-    def with_payment_status(self):
-        return self.annotate(
-            payment_status_value=Case(
-                When(amount_paid__gte=F("total"), then=Value(PaymentStatus.PAID)),
-                When(amount_paid__lte=0, then=Value(PaymentStatus.UNPAID)),
-                default=Value(PaymentStatus.PARTIAL),
-                output_field=models.CharField(),
-            )
-        )
 
     def payment_status(self, status: str):
         if status == PaymentStatus.PAID:
@@ -302,11 +292,6 @@ class OrderLine(models.Model):
     @property
     def quantity_open(self) -> int:
         return self.quantity - self.quantity_shipped
-
-    # inventory.services moves lines that have .product, .warehouse and .quantity.
-    @property
-    def warehouse(self):
-        return self.order.warehouse
 
 
 class OrderTransition(models.Model):

@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.OrderListView.as_view(), name="order-list"),
     path("overdue/", views.OverdueListView.as_view(), name="order-overdue"),
     path("new/", views.order_create_view, name="order-create"),
-    path("customer-lookup/", views.customer_lookup_view, name="customer-lookup"),
     path("<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("<int:pk>/edit/", views.order_update_view, name="order-update"),
     path("<int:pk>/confirm/", views.order_confirm_view, name="order-confirm"),

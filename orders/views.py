@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 from django_tables2.views import SingleTableView
 
+from customers.lookup import customer_label
 from customers.selectors import customer_scope
 from orders import emails, selectors, services
 from orders.forms import (
@@ -21,7 +22,6 @@ from orders.forms import (
     OrderForm,
     PaymentForm,
     ShipmentForm,
-    customer_label,
 )
 from orders.models import Order, OrderEmail
 from orders.tables import OrderTable, OverdueTable
@@ -189,9 +189,14 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
                 return redirect(order)
     else:
         initial = {}
-        customer = customer_scope(user=user).filter(pk=request.GET.get("customer") or 0)
-        if request.GET.get("customer", "").isdigit() and customer.exists():
-            initial["customer"] = customer_label(customer.get())
+        wanted = request.GET.get("customer", "")
+        customer = (
+            customer_scope(user=user).filter(pk=wanted).first()
+            if wanted.isdigit()
+            else None
+        )
+        if customer is not None:
+            initial["customer"] = customer_label(customer)
         form = OrderForm(initial=initial, user=user)
         formset = LineFormSet(prefix="lines")
     return _form_page(request, form=form, formset=formset)
@@ -253,21 +258,6 @@ def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             ],
         )
     return _form_page(request, form=form, formset=formset, order=order)
-
-
-@require_GET
-@permission_required("orders.add_order", raise_exception=True)
-def customer_lookup_view(request: HttpRequest) -> JsonResponse:
-    """Up to 20 of the user's active customers matching ?q=, for the order form."""
-    text = request.GET.get("q", "").strip()
-    if len(text) < 2:
-        return JsonResponse({"results": []})
-    customers = (
-        customer_scope(user=request.user)
-        .filter(is_active=True, name__icontains=text)
-        .order_by("name")[:20]
-    )
-    return JsonResponse({"results": [customer_label(c) for c in customers]})
 
 
 # Actions -------------------------------------------------------------------------

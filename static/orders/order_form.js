@@ -95,7 +95,7 @@
       var q = customer.value.trim();
       if (q.length < 2 || /\(#\d+\)$/.test(q)) return;
       timer = setTimeout(function () {
-        fetch("/orders/customer-lookup/?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+        fetch("/customers/lookup/?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
           .then(function (r) { return r.ok ? r.json() : { results: [] }; })
           .then(function (data) {
             options.replaceChildren.apply(options, data.results.map(function (label) {

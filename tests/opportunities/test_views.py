@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.lookup import customer_label
 from opportunities import services
 from opportunities.models import LostReason, Opportunity, Stage, StageChange
-from orders.forms import customer_label
 from tests.customers.factories import CustomerFactory
 from tests.opportunities.factories import opportunity
 from tests.sms.factories import RepFactory

@@ -47,6 +47,10 @@ def test_confirmation_and_each_shipment_mail_the_customer_once(
     assert order.number in confirmation.subject
     assert order.number in confirmation.body
     assert f"Total: {order.total:,.2f} EUR\n" in confirmation.body
+    # Lines before discount and tax, so they add up to the subtotal below them.
+    line = order.lines.get()
+    assert f"{line.gross_amount:,.2f} EUR\n" in confirmation.body
+    assert f"Subtotal: {order.subtotal:,.2f} EUR" in confirmation.body
     assert confirmation.alternatives[0][1] == "text/html"
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -113,10 +113,17 @@ def test_new_order_from_the_customer_page_is_prefilled(rep_client, rep):
     assert 'value="Acme Ltd' in response.content.decode()
 
 
+@pytest.mark.parametrize("value", ["abc", "99999999", "-1", ""])
+def test_a_bad_customer_in_the_new_order_link_is_ignored(rep_client, value):
+    response = rep_client.get(reverse("orders:order-create"), {"customer": value})
+    assert response.status_code == 200
+    assert response.context["form"]["customer"].value() in (None, "")
+
+
 def test_customer_lookup_lists_only_own_customers(rep_client, rep):
     CustomerFactory(owner=rep, name="Acme North")
     CustomerFactory(owner=RepFactory(), name="Acme South")
-    response = rep_client.get(reverse("orders:customer-lookup"), {"q": "acme"})
+    response = rep_client.get(reverse("customers:customer-lookup"), {"q": "acme"})
     assert [
         label.split(" (#")[0].split(",")[0] for label in response.json()["results"]
     ] == ["Acme North"]
