@@ -18,8 +18,13 @@ Method
    (ties: the smaller k). With more than ``fit_sample`` customers (default 20,000)
    the k sweep runs on a sample of that many drawn with the same random state, and
    the chosen k is then fitted on all customers; the silhouette is computed on at
-   most ``silhouette_sample`` (default 5,000) of them, since it costs O(n^2). On
-   100,000 customers and two cores this keeps the whole run to about 15 seconds.
+   most ``silhouette_sample`` (default 5,000) of them, since it costs O(n^2):
+   scikit-learn's ``silhouette_score(sample_size=..., random_state=...)``, a
+   deterministic sample, the same one for every k, so its pairwise distances are
+   computed once per sweep. K-Means and the silhouette run on one thread (see
+   :func:`cluster_customers`). On the benchmark's 65,668 buyers (of 100,000
+   customers, bench/bench_jobs.py) clustering takes about 3.5 s of CPU, and as much
+   on 100,000 buyers: beyond the samples only the final fit grows with n.
 3. Clusters are renumbered 0..k-1 by revenue share, largest first, so numbering is
    stable and meaningful, and described in original units: size, share of customers,
    median recency, frequency and monetary (and of the optional features), revenue and
@@ -64,8 +69,10 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 
 BASE_FEATURES = ("recency_days", "frequency", "monetary")
 OPTIONAL_FEATURES = ("avg_order_value", "tenure_days")
@@ -121,6 +128,24 @@ def _silhouette(matrix, labels, sample: int, random_state: int) -> float:
     return float(
         silhouette_score(matrix, labels, sample_size=size, random_state=random_state)
     )
+
+
+def _silhouette_sweep(matrix: np.ndarray, sample: int, random_state: int):
+    """``labels -> _silhouette(matrix, labels, sample, random_state)`` for many
+    labelings of one matrix (the k sweep): the sample is drawn as silhouette_score
+    draws it, and its pairwise distances (the O(n^2) part) computed once, not per k."""
+    rows = np.arange(len(matrix))
+    if len(matrix) > sample:
+        rows = check_random_state(random_state).permutation(len(matrix))[:sample]
+    distances = []  # computed on the first call: a sweep may try no k at all
+
+    def score(labels: np.ndarray) -> float:
+        if not distances:
+            distances.append(pairwise_distances(matrix[rows]))
+        labels = np.asarray(labels)[rows]
+        return float(silhouette_score(distances[0], labels, metric="precomputed"))
+
+    return score
 
 
 def _level(cluster: pd.Series, overall: float) -> np.ndarray:
@@ -189,6 +214,11 @@ def _labels(out: pd.DataFrame, overall: pd.Series) -> list[str]:
     return unique
 
 
+# One thread for K-Means and the silhouette: with its OpenMP/BLAS threads on both
+# cores, a fit waits on a core that another job, the database or the web server
+# holds (10x slower on a busy two-core machine); one thread per job also leaves
+# the other core to the worker's other job.
+@threadpool_limits.wrap(limits=1)
 def cluster_customers(
     data: pd.DataFrame,
     k: int | None = None,
@@ -218,7 +248,10 @@ def cluster_customers(
     k_fixed = k is not None
     if k is not None:
         if not 1 <= k <= max(distinct, 1):
-            raise ValueError(f"k={k} needs at least {k} distinct customers")
+            raise ValueError(
+                f"k = {k} needs at least {k} customers with distinct values "
+                f"(recency, frequency, revenue); there are {distinct}."
+            )
         clusters = _kmeans(matrix, k, random_state, n_init) if k > 1 else None
         if clusters is not None and k < n:
             silhouette[k] = _silhouette(
@@ -232,11 +265,10 @@ def cluster_customers(
         low = k_range[0]
         high = min(k_range[1], len(np.unique(sweep, axis=0)) - 1)
         fits = {}
+        score = _silhouette_sweep(sweep, silhouette_sample, random_state)
         for candidate in range(low, high + 1):  # at most 7 fits, not per customer
             fits[candidate] = _kmeans(sweep, candidate, random_state, n_init)
-            silhouette[candidate] = _silhouette(
-                sweep, fits[candidate], silhouette_sample, random_state
-            )
+            silhouette[candidate] = score(fits[candidate])
         if fits:
             k = max(silhouette, key=lambda c: (silhouette[c], -c))
             clusters = (

@@ -17,6 +17,10 @@ Models compared (see ../shared/DESIGN.md, "Analytics, precisely"):
   seasonality (period 12) with 24 months or more, additive trend only from 10 months,
   simple exponential smoothing below that.
 
+``models=`` limits the comparison to some of them (in the same order, so ties still go
+to the simpler model): per-product unit forecasts compare seasonal naive and linear
+regression only, since one Holt-Winters fit costs 0.1-0.5 s and a backtest needs seven.
+
 Each fit chooses its terms from the length of the data it is given, by the same rule
 in the backtest and in the final fit, so the backtest measures the whole procedure.
 Seasonal terms need 24 months (two of each calendar month).
@@ -40,6 +44,9 @@ model's in-sample residual RMS and never shrinks with the horizon. Revenue is no
 negative: when the history has no negative month, forecasts and bounds are clipped at
 0.
 
+``ForecastResult.as_dict`` is the stored form: amounts as text of Decimals rounded
+half-up to cents (never floats); ``from_dict`` reads that and the older float form.
+
 Fewer than 6 months: ForecastError (nothing honest can be said). Fewer than 24: no
 seasonal terms, with a warning; seasonal naive needs 12 months before the first
 backtest origin. Fewer than 6 backtest origins: a warning that the intervals are rough.
@@ -50,8 +57,9 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -66,6 +74,18 @@ BACKTEST_HORIZON = 3
 MAX_HORIZON = 24
 Z80 = 1.2815515655446004  # two-sided 80 %: the 90th percentile of N(0, 1)
 Z95 = 1.959963984540054  # two-sided 95 %: the 97.5th percentile
+CENT = Decimal("0.01")
+
+
+def cents(value) -> str | None:
+    """A float as the text of a Decimal rounded half-up to cents ("1234.50"); None
+    for None or NaN. Stored summaries hold amounts this way, never as floats."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    # str() of a float is its shortest round-tripping form: 0.125 stays 0.125 and
+    # rounds up, where Decimal(0.125) is exact and would too, but Decimal(2.675)
+    # is 2.67499999... and would round down.
+    return str(Decimal(str(float(value))).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 class ForecastError(ValueError):
@@ -119,25 +139,29 @@ class ForecastResult:
     )
 
     def as_dict(self) -> dict:
-        """JSON-ready: months as ISO dates, amounts rounded to cents, NaN as None."""
+        """JSON-ready: months as ISO dates, amounts (history, fitted, forecast and
+        bounds, MAE) as strings of Decimals rounded half-up to cents, NaN as None.
+        Percentages and MASE, which are not amounts, stay numbers."""
 
         def series(s: pd.Series) -> list[list]:
-            values = s.round(2).astype(object).where(s.notna(), None)
-            return [[m.date().isoformat(), v] for m, v in values.items()]
+            return [[m.date().isoformat(), cents(v)] for m, v in s.items()]
 
         return {
             "chosen": self.chosen,
             "chosen_label": self.chosen_label,
             "reason": self.reason,
             "metrics": [
-                {k: getattr(row, k) for k in ModelMetrics.__dataclass_fields__}
+                {
+                    **{k: getattr(row, k) for k in ModelMetrics.__dataclass_fields__},
+                    "mae": cents(row.mae),
+                }
                 for row in self.metrics
             ],
             "history": series(self.history),
             "fitted": series(self.fitted),
             "forecast": [
-                {"month": m.date().isoformat(), **row}
-                for m, row in self.forecast.round(2).to_dict("index").items()
+                {"month": m.date().isoformat(), **{k: cents(v) for k, v in row.items()}}
+                for m, row in self.forecast.to_dict("index").items()
             ],
             "warnings": list(self.warnings),
             "backtest_origins": self.backtest_origins,
@@ -150,7 +174,8 @@ class ForecastResult:
     @classmethod
     def from_dict(cls, data: dict) -> ForecastResult:
         """The inverse of ``as_dict`` (amounts as rounded there): rebuild a stored
-        result, e.g. to draw its chart."""
+        result, e.g. to draw its chart. Reads amounts stored as text (now) or as
+        floats (runs stored before amounts became text)."""
 
         def series(points: list[list], name: str) -> pd.Series:
             months = pd.DatetimeIndex([pd.Timestamp(m) for m, _v in points])
@@ -159,7 +184,7 @@ class ForecastResult:
 
         rows = data["forecast"]
         table = pd.DataFrame(
-            [{k: v for k, v in row.items() if k != "month"} for row in rows],
+            [{k: _number(v) for k, v in row.items() if k != "month"} for row in rows],
             index=pd.DatetimeIndex([pd.Timestamp(row["month"]) for row in rows]),
             dtype=float,
         )
@@ -168,7 +193,10 @@ class ForecastResult:
             chosen=data["chosen"],
             chosen_label=data["chosen_label"],
             reason=data["reason"],
-            metrics=[ModelMetrics(**row) for row in data["metrics"]],
+            metrics=[
+                ModelMetrics(**{**row, "mae": _number(row.get("mae"))})
+                for row in data["metrics"]
+            ],
             history=series(data["history"], "revenue"),
             fitted=series(data["fitted"], "fitted"),
             forecast=table,
@@ -178,6 +206,10 @@ class ForecastResult:
             mase_lag=data.get("mase_lag", 1),
             drivers=list(data.get("drivers", [])),
         )
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
 
 
 # --- Models -------------------------------------------------------------------------
@@ -265,6 +297,20 @@ MODELS = (
     ),
 )
 _BY_KEY = {m.key: m for m in MODELS}
+
+
+def _models(keys: Iterable[str] | None) -> tuple[_Model, ...]:
+    """The models to compare, in MODELS order (baselines first); all by default."""
+    if keys is None:
+        return MODELS
+    wanted = set(keys)
+    unknown = wanted - set(_BY_KEY)
+    if unknown:
+        raise ForecastError(f"Unknown model(s): {', '.join(sorted(unknown))}.")
+    chosen = tuple(m for m in MODELS if m.key in wanted)
+    if not chosen:
+        raise ForecastError("No model to compare.")
+    return chosen
 
 
 def _one_blas_thread():
@@ -394,13 +440,21 @@ def backtest(
     drivers: pd.DataFrame | None = None,
     origins: int = BACKTEST_ORIGINS,
     horizon: int = BACKTEST_HORIZON,
+    models: Iterable[str] | None = None,
 ) -> BacktestResult:
-    """Rolling-origin backtest of every model (see the module docstring)."""
+    """Rolling-origin backtest of every model, or of the ``models`` keys given (see
+    the module docstring)."""
     y_series, _notes = _prepare_history(history)
     frame, driver_names, driver_problem = _design_frame(y_series, 0, drivers)
     with _one_blas_thread():
         return _backtest(
-            y_series.to_numpy(), frame, driver_names, driver_problem, origins, horizon
+            y_series.to_numpy(),
+            frame,
+            driver_names,
+            driver_problem,
+            origins,
+            horizon,
+            _models(models),
         )
 
 
@@ -411,6 +465,7 @@ def _backtest(
     driver_problem: str,
     origins: int,
     horizon: int,
+    models: tuple[_Model, ...] = MODELS,
 ) -> BacktestResult:
     n = len(y)
     origins = max(1, min(origins, n - horizon - MIN_TRAIN_MONTHS + 1))
@@ -422,7 +477,7 @@ def _backtest(
     actual = y[cuts[:, None] + np.arange(horizon)]
 
     rows, errors = [], {}
-    for model in MODELS:
+    for model in models:
         label = {"key": model.key, "label": model.label}
         if model.uses_drivers and driver_problem:
             rows.append(ModelMetrics(**label, available=False, note=driver_problem))
@@ -507,21 +562,31 @@ def forecast_revenue(
     drivers: pd.DataFrame | None = None,
     origins: int = BACKTEST_ORIGINS,
     backtest_horizon: int = BACKTEST_HORIZON,
+    models: Iterable[str] | None = None,
 ) -> ForecastResult:
-    """Backtest the models, pick the best MASE, refit it on all history and forecast
-    `horizon` months (6 or 12 on the page) with 80 % and 95 % intervals."""
+    """Backtest the models (all, or the ``models`` keys given), pick the best MASE,
+    refit it on all history and forecast `horizon` months (6 or 12 on the page) with
+    80 % and 95 % intervals."""
     if not 1 <= horizon <= MAX_HORIZON:
         raise ForecastError(f"The horizon must be 1 to {MAX_HORIZON} months.")
     y_series, notes = _prepare_history(history)
     y = y_series.to_numpy()
     n = len(y)
     frame, driver_names, driver_problem = _design_frame(y_series, horizon, drivers)
-    if drivers is not None and driver_problem:
+    compared = _models(models)
+    uses_drivers = any(m.uses_drivers for m in compared)
+    if drivers is not None and driver_problem and uses_drivers:
         notes.append(f"Drivers not used: the regression with drivers {driver_problem}.")
 
     with _one_blas_thread():
         bt = _backtest(
-            y, frame, driver_names, driver_problem, origins, backtest_horizon
+            y,
+            frame,
+            driver_names,
+            driver_problem,
+            origins,
+            backtest_horizon,
+            compared,
         )
     if n < SEASONAL_MIN_MONTHS:
         notes.append(
@@ -595,10 +660,14 @@ def forecast_revenue(
 # --- Chart --------------------------------------------------------------------------
 
 
-def forecast_chart_svg(result: ForecastResult, currency: str) -> str:
+def forecast_chart_svg(
+    result: ForecastResult, currency: str, *, measure: str = "Revenue"
+) -> str:
     """History, fitted values, forecast and its 80 % / 95 % bands as an inline SVG
     (matplotlib, Agg back end). Callers cache it per data version. The forecast line
-    carries the SVG id "forecast", with one marker per forecast month."""
+    carries the SVG id "forecast", with one marker per forecast month. ``measure``
+    and ``currency`` name the y axis: "Revenue (EUR)", or "Units (pcs)" for a
+    product's units."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -638,7 +707,7 @@ def forecast_chart_svg(result: ForecastResult, currency: str) -> str:
             history.to_numpy(),
             color="#212529",
             linewidth=1.6,
-            label="Revenue",
+            label=measure,
             gid="history",
         )
         axes.plot(
@@ -679,7 +748,7 @@ def forecast_chart_svg(result: ForecastResult, currency: str) -> str:
             label.set_rotation(30)
             label.set_horizontalalignment("right")
         axes.set_xlabel("Month", fontsize=9)
-        axes.set_ylabel(f"Revenue ({currency})", fontsize=9)
+        axes.set_ylabel(f"{measure} ({currency})", fontsize=9)
         axes.set_ylim(bottom=min(0.0, float(table["lower_95"].min())))
         axes.spines[["top", "right"]].set_visible(False)
         axes.legend(fontsize=8, frameon=False, loc="upper left", ncols=3)
@@ -691,7 +760,9 @@ def forecast_chart_svg(result: ForecastResult, currency: str) -> str:
     svg = svg[svg.index("<svg") :]
     return re.sub(
         r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-        r'<svg\1 class="w-100 h-auto" role="img" aria-label="Revenue forecast chart"',
+        r'<svg\1 class="w-100 h-auto" role="img" aria-label="'
+        + measure
+        + ' forecast chart"',
         svg,
         count=1,
     )

@@ -5,9 +5,15 @@ commit a Celery task is enqueued to run it. If the broker is down the enqueue fa
 quietly and the row stays queued with a message saying so. ``job_execute`` claims
 the row (queued -> running, one conditional UPDATE), so a task delivered twice runs
 the job once, then calls the runner registered for its kind with a
-``progress(percent, message)`` callback that writes to the row. A worker that dies
-mid-run leaves the row "running"; ``jobs_fail_stale`` (every 5 minutes from
-django-celery-beat) marks it failed once its heartbeat is older than the timeout.
+``progress(percent, message)`` callback that writes to the row.
+
+``jobs_sweep`` (every 5 minutes from django-celery-beat, the periodic task
+"analytics.tasks.jobs_fail_stale") repairs what a broken worker or broker leaves:
+a row still "running" whose heartbeat is older than STALE_AFTER is marked failed
+(its worker died); a row still "queued" REQUEUE_AFTER after it was queued is sent
+to the workers again (its message never reached the broker, or was lost), which is
+safe because of the claim; and one still queued after GIVE_UP_AFTER is marked
+failed with a message saying so, rather than waiting forever.
 
 Runners are registered in ``JOB_RUNNERS`` (see analytics/runners.py):
 ``runner(job, parameters, progress) -> dict`` returns the JSON summary stored on
@@ -46,6 +52,19 @@ STALE_MESSAGE = gettext_noop(
     "the job was marked failed. Start it again."
 )
 
+# A queued job not claimed this long after it was queued is sent again. Long enough
+# for its own on-commit message to be picked up by an idle worker.
+REQUEUE_AFTER = timedelta(minutes=5)
+# ... and is given up after this long: failed, with GIVE_UP_MESSAGE.
+GIVE_UP_AFTER = timedelta(hours=1)
+GIVE_UP_MESSAGE = gettext_noop(
+    "No worker picked the job up within %(minutes)d minutes (the job queue or the "
+    "workers were unavailable), so it never started and was marked failed. Start "
+    "it again."
+)
+# The most queued jobs one sweep sends again (a backlog drains over a few sweeps).
+REQUEUE_BATCH = 100
+
 
 def job_runner_register(kind: str) -> Callable[[Runner], Runner]:
     """Decorator: ``@job_runner_register("segmentation")`` on a runner function."""
@@ -57,8 +76,9 @@ def job_runner_register(kind: str) -> Callable[[Runner], Runner]:
     return register
 
 
-def _enqueue(job_id: int) -> None:
-    """Hand the job to a worker. Never raises: the row is the source of truth."""
+def _enqueue(job_id: int, *, again: bool = False) -> bool:
+    """Hand the job to a worker. Never raises: the row is the source of truth.
+    Returns whether the broker took the message."""
     from analytics.tasks import job_run as job_run_task
 
     try:
@@ -69,13 +89,18 @@ def _enqueue(job_id: int) -> None:
         )
         JobRun.objects.filter(pk=job_id, status=Status.QUEUED).update(
             message=_(
-                "Waiting: the job queue is unavailable right now. "
-                "It will run once the queue is back, or start it again."
+                "Waiting: the job queue is unavailable right now. The job is sent "
+                "again every 5 minutes and runs once the queue is back."
             )[:255]
         )
-        return
+        return False
     # Eager mode (no broker) has already run the job; only fill the id if unset.
     JobRun.objects.filter(pk=job_id, task_id="").update(task_id=result.id or "")
+    if again:
+        JobRun.objects.filter(pk=job_id, status=Status.QUEUED).update(
+            message=_("Sent to the workers again; waiting for one to start it")
+        )
+    return True
 
 
 def job_start(
@@ -134,8 +159,11 @@ def job_execute(*, job_id: int, observer: Progress | None = None) -> bool:
         # Transient database trouble: hand the job back so the task's retry runs
         # it again. If even this fails, the stale check fails the job later.
         logger.warning("Job %s hit a database error; retrying.", job_id, exc_info=True)
+        # The heartbeat dates the return to the queue for jobs_requeue_waiting.
         JobRun.objects.filter(pk=job_id, status=Status.RUNNING).update(
-            status=Status.QUEUED, message=_("Database error; retrying")
+            status=Status.QUEUED,
+            message=_("Database error; retrying"),
+            heartbeat_at=timezone.now(),
         )
         raise
     except Exception as exc:
@@ -180,6 +208,56 @@ def jobs_fail_stale(
         message=_("Worker stopped responding"),
         error=_(STALE_MESSAGE) % {"minutes": int(timeout.total_seconds() // 60)},
     )
+
+
+def jobs_requeue_waiting(
+    *,
+    now: datetime | None = None,
+    after: timedelta = REQUEUE_AFTER,
+    give_up_after: timedelta = GIVE_UP_AFTER,
+) -> dict[str, int]:
+    """Send again the queued jobs no worker has claimed ``after`` they were queued;
+    mark failed those still queued ``give_up_after``. Returns
+    ``{"requeued": n, "given_up": n}``.
+
+    A job is queued since it was created or, if a database error handed it back to
+    the queue, since then (its heartbeat). Sending a job twice is harmless: the
+    first worker to claim it runs it, a second delivery finds it claimed.
+    """
+    now = now or timezone.now()
+    queued = JobRun.objects.filter(status=Status.QUEUED)
+
+    def queued_before(cutoff: datetime) -> Q:
+        return Q(heartbeat_at__lt=cutoff) | Q(
+            heartbeat_at__isnull=True, created_at__lt=cutoff
+        )
+
+    given_up = queued.filter(queued_before(now - give_up_after)).update(
+        status=Status.FAILED,
+        finished_at=now,
+        message=_("Never started"),
+        error=_(GIVE_UP_MESSAGE)
+        % {"minutes": int(give_up_after.total_seconds() // 60)},
+    )
+    ids = list(
+        queued.filter(queued_before(now - after))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:REQUEUE_BATCH]
+    )
+    requeued = 0
+    for job_id in ids:  # at most REQUEUE_BATCH, each one broker round trip
+        if not _enqueue(job_id, again=True):
+            break  # the broker is still down: the next sweep tries again
+        requeued += 1
+    return {"requeued": requeued, "given_up": given_up}
+
+
+def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic repair: fail the running jobs whose worker died, send again the
+    queued jobs nobody claimed, give up on those queued too long."""
+    now = now or timezone.now()
+    failed = jobs_fail_stale(now=now)
+    return {"stale_failed": failed, **jobs_requeue_waiting(now=now)}
 
 
 def job_run_inline(

@@ -3,6 +3,7 @@ status, progress and result summary, so the page shows them even when the worker
 is gone."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -50,7 +51,13 @@ class JobRun(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
-        permissions = [("run_job", _("Can start analytics jobs"))]
+        permissions = [
+            ("run_job", _("Can start analytics jobs")),
+            # Dashboards and reports have no table of their own; the permission
+            # lives here. Reps get it too (analytics.view_*), scoped to their
+            # own customers.
+            ("view_reports", _("Can view dashboards and reports")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="jobrun_progress_lte_100"
@@ -146,3 +153,81 @@ class CustomerSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} in run {self.job_id}: {self.segment}"
+
+
+class ForecastDriver(models.Model):
+    """An external driver of revenue a manager enters per month (marketing spend, an
+    economic index...). The forecast job gives the active ones to the regression
+    with drivers for the total revenue (analytics/forecasting.py)."""
+
+    name = models.CharField(
+        _("name"),
+        max_length=60,
+        unique=True,
+        help_text=_("Short, as shown on the forecast page, e.g. “Marketing spend”."),
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=255,
+        blank=True,
+        help_text=_("What it measures and in which unit, e.g. “EUR spent on ads”."),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Only active drivers are given to the forecast."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("forecast driver")
+        verbose_name_plural = _("forecast drivers")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("analytics:driver-update", args=[self.pk])
+
+
+class DriverValue(models.Model):
+    """A driver's value for one calendar month (stored as the month's first day)."""
+
+    driver = models.ForeignKey(
+        ForecastDriver,
+        verbose_name=_("driver"),
+        on_delete=models.CASCADE,
+        related_name="values",
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    # Not money (an index, a count, an amount in any unit): four decimals.
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
+
+    class Meta:
+        ordering = ["driver", "month"]
+        verbose_name = _("driver value")
+        verbose_name_plural = _("driver values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["driver", "month"], name="drivervalue_driver_month_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.driver_id} {self.month:%Y-%m}: {self.value}"
+
+    def clean(self) -> None:
+        if self.month and self.month.day != 1:
+            raise ValidationError(
+                {"month": _("Use the first day of the month, e.g. 2025-03-01.")}
+            )

@@ -6,8 +6,8 @@ message)`` as it goes, and returns a JSON-serialisable summary stored on the run
 Money in summaries is a string (Decimal), never a float.
 """
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
 
 import pandas as pd
 from django.db import transaction
@@ -19,13 +19,21 @@ from django.utils.translation import gettext as _
 from analytics import clustering, rfm, value
 from analytics.jobs import Progress, job_runner_register
 from analytics.models import CustomerSegment, JobRun
+from analytics.months import history_end_date, month_add
+from analytics.timing import Stopwatch
 from orders.models import Order, OrderLine
+from products.models import Product
+from sms.bulk import rows_insert
 from sms.money import money
 
 # Rows fetched per round trip while streaming per-customer aggregates.
 CHUNK = 2000
-# Per-customer result rows per INSERT.
-WRITE_BATCH = 2000
+# Per-customer result rows per COPY (or INSERT on SQLite), between progress reports.
+WRITE_BATCH = 10000
+SEGMENT_FIELDS = (
+    "job_id", "customer_id", "recency_days", "frequency", "monetary", "r", "f", "m",
+    "segment", "cluster", "expected_value", "value_tier",
+)  # fmt: skip
 
 
 def as_of_date(parameters: dict) -> date:
@@ -67,7 +75,9 @@ def customer_rfm_rows(*, as_of: date):
 
 @job_runner_register(JobRun.Kind.SEGMENTATION)
 def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
+    clock = Stopwatch()
     as_of = as_of_date(parameters)
+    k = segmentation_k(parameters)
     progress(5, _("Reading orders"))
     total = (
         Order.objects.billable()
@@ -93,15 +103,13 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     frame["last_order_date"] = pd.Timestamp(as_of) - pd.to_timedelta(
         frame["recency_days"], unit="D"
     )
+    clock.lap("read")
     scored = rfm.compute_rfm(frame, as_of)
     progress(
         70,
         _("Clustering %(total)d customers (K-Means)") % {"total": len(scored)},
     )
-    k = parameters.get("k")
-    result = clustering.cluster_customers(
-        scored, k=int(k) if k not in (None, "") else None
-    )
+    result = clustering.cluster_customers(scored, k=k)
     scored["cluster"] = result.labels["cluster"].to_numpy()
     horizon = value_horizon(parameters)
     values = value.expected_value(frame, horizon_months=horizon).set_index(
@@ -114,7 +122,9 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     progress(85, _("Saving %(total)d customers") % {"total": len(scored)})
     # Exact amounts from the database, not the float column used for scoring.
     exact = {row[0]: money(row[3] or Decimal("0.00")) for row in rows}
+    clock.lap("compute")
     segment_results_save(job=job, scored=scored, exact=exact, progress=progress)
+    clock.lap("write")
     revenue = sum(exact.values(), start=Decimal("0.00"))
     summary = {
         "as_of": as_of.isoformat(),
@@ -128,8 +138,29 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         "clusters": cluster_summary(result.description),
         "value_horizon_months": horizon,
     }
+    clock.lap("compute")
+    summary["timings"] = clock.seconds()
     progress(100, _("Done"))
     return summary
+
+
+def segmentation_k(parameters: dict) -> int | None:
+    """The ``k`` parameter: the number of K-Means clusters the person starting the
+    job fixed (2 to 8), or None to choose it by silhouette."""
+    raw = parameters.get("k")
+    if raw in (None, ""):
+        return None
+    low, high = clustering.K_RANGE
+    try:
+        k = int(raw)
+    except (TypeError, ValueError):
+        k = 0
+    if not low <= k <= high:
+        raise ValueError(
+            _("The number of clusters k must be %(low)d to %(high)d, not %(value)s.")
+            % {"low": low, "high": high, "value": raw}
+        )
+    return k
 
 
 def value_horizon(parameters: dict) -> int:
@@ -149,14 +180,6 @@ def value_horizon(parameters: dict) -> int:
     return horizon
 
 
-def history_end_date(as_of: date) -> date:
-    """The last day of the last complete month on or before ``as_of``: a month still
-    under way would read as a slump at the end of the history."""
-    if (as_of + timedelta(days=1)).day == 1:
-        return as_of
-    return as_of.replace(day=1) - timedelta(days=1)
-
-
 def segment_results_save(
     *, job: JobRun, scored: pd.DataFrame, exact: dict, progress: Progress
 ) -> int:
@@ -169,6 +192,8 @@ def segment_results_save(
             scored = scored.assign(expected_value=None, value_tier="")
         batch = []
         written = 0
+        # Plain tuples written with COPY (sms.bulk): a model instance per customer
+        # cost more than writing it.
         for values in zip(
             *(scored[c].tolist() for c in columns),
             scored["segment"].tolist(),
@@ -180,23 +205,23 @@ def segment_results_save(
             (customer_id, recency, frequency, r, f, m, segment, cluster) = values[:8]
             expected, tier = values[8:]
             batch.append(
-                CustomerSegment(
-                    job=job,
-                    customer_id=customer_id,
-                    recency_days=recency,
-                    frequency=frequency,
-                    monetary=exact[customer_id],
-                    r=r,
-                    f=f,
-                    m=m,
-                    segment=segment,
-                    cluster=cluster,
-                    expected_value=_money_or_none(expected),
-                    value_tier=tier or "",
+                (
+                    job.pk,
+                    customer_id,
+                    recency,
+                    frequency,
+                    exact[customer_id],
+                    r,
+                    f,
+                    m,
+                    segment,
+                    cluster,
+                    _money_or_none(expected),
+                    tier or "",
                 )
             )
             if len(batch) == WRITE_BATCH:
-                CustomerSegment.objects.bulk_create(batch)
+                rows_insert(CustomerSegment, SEGMENT_FIELDS, batch)
                 written += len(batch)
                 batch = []
                 progress(
@@ -204,7 +229,7 @@ def segment_results_save(
                     _("Saved %(done)d of %(total)d customers")
                     % {"done": written, "total": len(scored)},
                 )
-        CustomerSegment.objects.bulk_create(batch)
+        rows_insert(CustomerSegment, SEGMENT_FIELDS, batch)
         return written + len(batch)
 
 
@@ -302,23 +327,46 @@ def monthly_category_revenue(
     lines = OrderLine.objects.filter(order__status__in=Order.BILLABLE)
     if as_of is not None:
         lines = lines.filter(order__order_date__lte=as_of)
+    # Summed per product and month in SQL (a hash of a few thousand groups), then
+    # per category here: grouping the million lines by category name made the
+    # database sort them all on disk (5x slower).
     rows = (
-        lines.annotate(
-            top_id=Coalesce("product__category__parent_id", "product__category_id"),
-            top_name=Coalesce(
-                "product__category__parent__name", "product__category__name"
-            ),
-            month=TruncMonth("order__order_date"),
-        )
-        .order_by("top_id", "month")
-        .values("top_id", "top_name", "month")
+        lines.annotate(month=TruncMonth("order__order_date"))
+        .values("product_id", "month")
         .annotate(revenue=Sum("net_amount"))
-        .values_list("top_id", "top_name", "month", "revenue")
+        .order_by()
+        .values_list("product_id", "month", "revenue")
     )
-    return [(pk, name, month, money(revenue)) for pk, name, month, revenue in rows]
+    top = {
+        pk: (top_id, top_name)
+        for pk, top_id, top_name in Product.objects.annotate(
+            top_id=Coalesce("category__parent_id", "category_id"),
+            top_name=Coalesce("category__parent__name", "category__name"),
+        ).values_list("pk", "top_id", "top_name")
+    }
+    totals: dict[tuple, Decimal] = {}
+    for product_id, month, revenue in rows:  # products x months, not lines
+        key = (*top[product_id], month)
+        totals[key] = totals.get(key, Decimal("0.00")) + revenue
+    return [
+        (pk, name, month, money(revenue))
+        for (pk, name, month), revenue in sorted(
+            totals.items(), key=lambda item: (item[0][0], item[0][2])
+        )
+    ]
 
 
 FORECAST_HORIZONS = (6, 12)
+# Products forecast in units: the top ones by revenue over the last 12 months.
+DEFAULT_TOP_PRODUCTS = 20
+MAX_TOP_PRODUCTS = 200
+# Holt-Winters costs 0.1-0.5 s a fit and a backtest needs seven per series: per
+# product, seasonal naive and the regression (trend + month of year) are compared.
+PRODUCT_MODELS = ("seasonal_naive", "linear")
+# Reorder suggestion: forecast demand over lead time + review period (months,
+# counting the month under way), at the upper 80 % bound, minus what is available.
+DEFAULT_REORDER_COVER_MONTHS = 2
+REORDER_BOUND = "upper_80"
 
 
 def forecast_horizon(parameters: dict) -> int:
@@ -336,6 +384,42 @@ def forecast_horizon(parameters: dict) -> int:
     return horizon
 
 
+def _int_parameter(parameters: dict, name: str, default: int, low: int, high: int):
+    raw = parameters.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise ValueError(
+            _("%(name)s must be a whole number from %(low)d to %(high)d, not %(raw)s.")
+            % {"name": name, "low": low, "high": high, "raw": raw}
+        )
+    return number
+
+
+def forecast_top_products(parameters: dict) -> int:
+    """The ``top_products`` parameter: how many products to forecast in units (0 to
+    200, 20 when absent)."""
+    return _int_parameter(
+        parameters, "top_products", DEFAULT_TOP_PRODUCTS, 0, MAX_TOP_PRODUCTS
+    )
+
+
+def reorder_cover_months(parameters: dict, horizon: int) -> int:
+    """The ``reorder_cover_months`` parameter: lead time + review period in months
+    (1 to the horizon, 2 when absent)."""
+    return _int_parameter(
+        parameters,
+        "reorder_cover_months",
+        DEFAULT_REORDER_COVER_MONTHS,
+        1,
+        horizon,
+    )
+
+
 def _revenue_series(points, end: date):
     """A pandas Series of revenue (float, for the models) from the first month with
     revenue to the month of ``end``; months without revenue are 0."""
@@ -349,18 +433,128 @@ def _revenue_series(points, end: date):
     return values.reindex(months, fill_value=0.0)
 
 
+def top_products(*, end: date, limit: int) -> list[dict]:
+    """The ``limit`` products with the most billable net revenue over the 12 months
+    up to ``end``: [{product_id, sku, name, unit, revenue}], biggest first. One
+    query."""
+    if limit <= 0:
+        return []
+    rows = (
+        OrderLine.objects.filter(
+            order__status__in=Order.BILLABLE,
+            order__order_date__gte=month_add(end, -11),
+            order__order_date__lte=end,
+        )
+        .values("product_id", "product__sku", "product__name", "product__unit")
+        .annotate(revenue=Sum("net_amount"))
+        .order_by("-revenue", "product_id")[:limit]
+    )
+    return [
+        {
+            "product_id": row["product_id"],
+            "sku": row["product__sku"],
+            "name": row["product__name"],
+            "unit": row["product__unit"],
+            "revenue": money(row["revenue"]),
+        }
+        for row in rows
+    ]
+
+
+def monthly_product_units(
+    *, product_ids: list[int], end: date
+) -> dict[int, list[tuple[date, int]]]:
+    """Billable units sold per product and calendar month up to ``end``:
+    {product id: [(month start, units)]}, oldest first. One query."""
+    rows = (
+        OrderLine.objects.filter(
+            order__status__in=Order.BILLABLE,
+            order__order_date__lte=end,
+            product_id__in=product_ids,
+        )
+        .annotate(month=TruncMonth("order__order_date"))
+        .order_by("product_id", "month")
+        .values("product_id", "month")
+        .annotate(units=Sum("quantity"))
+        .values_list("product_id", "month", "units")
+    )
+    out: dict[int, list[tuple[date, int]]] = {pk: [] for pk in product_ids}
+    for product_id, month, units in rows:
+        out[product_id].append((month, units))
+    return out
+
+
+def reorder_demand(entry: dict, cover: int) -> int:
+    """Units to cover ``cover`` months: the sum of the first ``cover`` forecast
+    months' upper 80 % bounds (as stored), rounded up to whole units."""
+    total = sum(
+        (Decimal(row[REORDER_BOUND] or "0") for row in entry["forecast"][:cover]),
+        start=Decimal(0),
+    )
+    return int(total.to_integral_value(rounding=ROUND_CEILING))
+
+
+def _forecast_products(*, end, horizon, limit, progress, start, stop, clock=None):
+    """Unit forecasts of the top products: (entries, skipped). ``clock`` (a
+    Stopwatch) books the reads as "read", the time before them as "compute"."""
+    from analytics.forecasting import ForecastError, forecast_revenue
+
+    if clock:
+        clock.lap("compute")
+    products = top_products(end=end, limit=limit)
+    if not products:
+        return [], []
+    units = monthly_product_units(
+        product_ids=[p["product_id"] for p in products], end=end
+    )
+    if clock:
+        clock.lap("read")
+    entries, skipped = [], []
+    for done, product in enumerate(products):
+        progress(
+            start + (stop - start) * done // len(products),
+            _("Forecasting units of %(sku)s (%(done)d of %(total)d products)")
+            % {"sku": product["sku"], "done": done + 1, "total": len(products)},
+        )
+        entry = {
+            "key": f"product-{product['product_id']}",
+            "label": f"{product['sku']} {product['name']}",
+            "product_id": product["product_id"],
+            "sku": product["sku"],
+            "unit": product["unit"],
+            "revenue_12m": str(product["revenue"]),
+        }
+        history = _revenue_series(units[product["product_id"]], end)
+        try:
+            result = forecast_revenue(history, horizon=horizon, models=PRODUCT_MODELS)
+        except ForecastError as exc:
+            skipped.append({**entry, "months": len(history), "reason": str(exc)})
+            continue
+        entries.append({**entry, "months": len(history), **result.as_dict()})
+    return entries, skipped
+
+
 @job_runner_register(JobRun.Kind.FORECAST)
 def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     """Forecast monthly revenue, total and per top-level category, ``horizon``
-    months ahead from the last complete month. A series that cannot be forecast
-    (too short) is listed under "skipped" with the reason; the job still succeeds."""
+    months ahead from the last complete month, and the units of the top products
+    (with the demand their reorder suggestion covers). A series that cannot be
+    forecast (too short) is listed under "skipped" with the reason; the job still
+    succeeds. The active forecast drivers go to the total's regression with
+    drivers."""
     from analytics.forecasting import ForecastError, forecast_revenue
+    from analytics.selectors import drivers_frame
 
+    clock = Stopwatch()
     as_of = as_of_date(parameters)
     horizon = forecast_horizon(parameters)
+    product_limit = forecast_top_products(parameters)
+    cover = reorder_cover_months(parameters, horizon)
     end = history_end_date(as_of)
     progress(5, _("Reading monthly revenue"))
     total = monthly_revenue(as_of=end)
+    drivers = drivers_frame()
+    driver_names = [] if drivers is None else [str(c) for c in drivers.columns]
     progress(15, _("Reading monthly revenue per category"))
     by_category: dict[tuple[int, str], list] = {}
     for pk, name, month, revenue in monthly_category_revenue(as_of=end):
@@ -373,27 +567,44 @@ def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     candidates = [("total", _("Total"), None, total)] + [
         (f"category-{pk}", name, pk, points) for (pk, name), points in categories
     ]
+    clock.lap("read")
 
     series, skipped = [], []
     for done, (key, label, category_id, points) in enumerate(candidates):
         progress(
-            20 + 75 * done // len(candidates),
+            20 + 55 * done // len(candidates),
             _("Forecasting %(series)s (%(done)d of %(total)d)")
             % {"series": label, "done": done + 1, "total": len(candidates)},
         )
         entry = {"key": key, "label": str(label), "category_id": category_id}
+        if key == "total":
+            entry["drivers_given"] = driver_names
         if not points:
             reason = _("No billable revenue up to %(end)s.") % {"end": end}
             skipped.append({**entry, "months": 0, "reason": reason})
             continue
         history = _revenue_series(points, end)
         try:
-            result = forecast_revenue(history, horizon=horizon)
+            result = forecast_revenue(
+                history,
+                horizon=horizon,
+                drivers=drivers if key == "total" else None,
+            )
         except ForecastError as exc:
             skipped.append({**entry, "months": len(history), "reason": str(exc)})
             continue
         series.append({**entry, "months": len(history), **result.as_dict()})
 
+    products, products_skipped = _forecast_products(
+        end=end,
+        horizon=horizon,
+        limit=product_limit,
+        progress=progress,
+        start=75,
+        stop=98,
+        clock=clock,
+    )
+    first_month = month_add(end.replace(day=1), 1)
     summary = {
         "as_of": as_of.isoformat(),
         "history_end": end.isoformat(),
@@ -401,8 +612,26 @@ def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         "months": len(_revenue_series(total, end)) if total else 0,
         "forecasts": len(series),
         "skipped_count": len(skipped),
+        "drivers": driver_names,
+        "top_products": product_limit,
+        "product_forecasts": len(products),
         "series": series,
         "skipped": skipped,
+        "products": products,
+        "products_skipped": products_skipped,
+        "reorder": {
+            "cover_months": cover,
+            "bound": REORDER_BOUND,
+            "first_month": first_month.isoformat(),
+            "last_month": month_add(first_month, cover - 1).isoformat(),
+            "units": {
+                str(entry["product_id"]): reorder_demand(entry, cover)
+                for entry in products
+            },
+        },
     }
+    # No writes of its own: the summary is stored with the run.
+    clock.lap("compute")
+    summary["timings"] = clock.seconds()
     progress(100, _("Done"))
     return summary

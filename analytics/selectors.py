@@ -3,15 +3,19 @@ per-rep scoping: the views' permissions decide who sees them. Segment results ar
 per customer and scoped (see below)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 
 from analytics import rfm
-from analytics.models import CustomerSegment, JobRun
+from analytics.models import CustomerSegment, DriverValue, ForecastDriver, JobRun
+from analytics.months import history_end_date, month_add
+from customers.list_filters import ListFilterField
 from customers.selectors import customer_scope
 from sms.roles import user_is_manager
 
@@ -50,6 +54,166 @@ def forecast_run_get(*, user, run_id: int | None = None) -> JobRun | None:
     return runs.order_by("-finished_at", "-pk").first()
 
 
+def reorder_demand_forecasts() -> dict:
+    """The stock pages' demand forecasts (inventory.demand): per product of the
+    latest succeeded forecast run with unit forecasts, the units its reorder rule
+    covers. One query, reading only that part of the run's summary."""
+    from django.urls import reverse
+
+    from inventory.demand import DemandForecast
+
+    row = (
+        JobRun.objects.filter(
+            kind=JobRun.Kind.FORECAST,
+            status=JobRun.Status.SUCCEEDED,
+            summary__has_key="reorder",
+        )
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", "summary__reorder")
+        .first()
+    )
+    if row is None or not row[1]:
+        return {}
+    run_id, reorder = row
+    first = date.fromisoformat(reorder["first_month"])
+    last = date.fromisoformat(reorder["last_month"])
+    bound = {"upper_80": "upper 80 %", "forecast": "point"}.get(
+        reorder.get("bound"), reorder.get("bound", "")
+    )
+    basis = f"forecast run #{run_id}, {bound} bound"
+    url = reverse("analytics:forecast") + f"?run={run_id}"
+    return {
+        int(pk): DemandForecast(
+            units=int(units),
+            first_month=first,
+            last_month=last,
+            basis=basis,
+            url=url + f"&series=product-{pk}",
+        )
+        for pk, units in reorder.get("units", {}).items()
+    }
+
+
+# Forecast drivers ----------------------------------------------------------------
+#
+# Team-wide inputs to the total revenue forecast; the views let managers only.
+
+
+def driver_list(*, user) -> QuerySet[ForecastDriver]:
+    """Every driver with its number of values and first and last month."""
+    return ForecastDriver.objects.annotate(
+        value_count=Count("values"),
+        first_month=Min("values__month"),
+        last_month=Max("values__month"),
+    ).order_by("name")
+
+
+def driver_values(*, driver_ids: Iterable[int]) -> dict[int, dict[date, Decimal]]:
+    """{driver id: {month: value}} for the given drivers, in one query."""
+    out: dict[int, dict[date, Decimal]] = {pk: {} for pk in driver_ids}
+    rows = DriverValue.objects.filter(driver_id__in=list(out)).values_list(
+        "driver_id", "month", "value"
+    )
+    for driver_id, month, value in rows.order_by("driver_id", "month"):
+        out[driver_id][month] = value
+    return out
+
+
+def drivers_frame():
+    """The active drivers as a pandas DataFrame for the forecast (one column per
+    driver name, one row per month with any value, floats: model inputs, not
+    money); None when no driver is active. Two queries."""
+    import pandas as pd
+
+    names = dict(
+        ForecastDriver.objects.filter(is_active=True)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    if not names:
+        return None
+    columns = {}
+    for pk, values in driver_values(driver_ids=names).items():
+        columns[names[pk]] = pd.Series(
+            {pd.Timestamp(month): float(value) for month, value in values.items()},
+            dtype=float,
+        )
+    frame = pd.DataFrame(columns, columns=list(names.values()))
+    return frame.sort_index()
+
+
+@dataclass(frozen=True)
+class DriverWindow:
+    """The months a forecast run on ``as_of`` needs driver values for: the revenue
+    history (``first`` to ``history_last``) and the forecast months after it."""
+
+    as_of: date
+    first: date
+    history_last: date
+    horizon: int
+
+    @property
+    def last(self) -> date:
+        return month_add(self.history_last, self.horizon)
+
+    def missing(self, months: Iterable[date]) -> list[tuple[date, date]]:
+        """The needed months not in ``months``, as (first, last) ranges."""
+        have = set(months)
+        ranges: list[tuple[date, date]] = []
+        month = self.first
+        while month <= self.last:
+            if month not in have:
+                if ranges and month_add(ranges[-1][1], 1) == month:
+                    ranges[-1] = (ranges[-1][0], month)
+                else:
+                    ranges.append((month, month))
+            month = month_add(month, 1)
+        return ranges
+
+
+def driver_window(*, as_of: date, horizon: int = 12) -> DriverWindow | None:
+    """What a forecast run on ``as_of`` needs (as the runner reads revenue: from the
+    first month with billable revenue to the last complete month); None without
+    revenue. One query."""
+    from orders.models import Order
+
+    end = history_end_date(as_of)
+    first = (
+        Order.objects.billable()
+        .filter(order_date__lte=end)
+        .aggregate(first=Min("order_date"))["first"]
+    )
+    if first is None:
+        return None
+    return DriverWindow(
+        as_of=as_of,
+        first=first.replace(day=1),
+        history_last=end.replace(day=1),
+        horizon=horizon,
+    )
+
+
+def driver_month_grid(
+    *, values: dict[date, Decimal], window: DriverWindow | None
+) -> list[dict]:
+    """Rows of twelve months (one per year) covering the values and the window:
+    [{"year", "cells": [{"month", "value", "needed"}]}], oldest year first."""
+    months = set(values)
+    if window is not None:
+        months |= {window.first, window.last}
+    if not months:
+        return []
+    rows = []
+    for year in range(min(months).year, max(months).year + 1):
+        cells = []
+        for number in range(1, 13):
+            month = date(year, number, 1)
+            needed = window is not None and window.first <= month <= window.last
+            cells.append({"month": month, "value": values.get(month), "needed": needed})
+        rows.append({"year": year, "cells": cells})
+    return rows
+
+
 # Segments ------------------------------------------------------------------------
 #
 # Segment results are per customer, so unlike job runs they are scoped: managers see
@@ -65,17 +229,26 @@ def segment_slug(name: str) -> str:
 SEGMENT_BY_SLUG = {segment_slug(name): name for name in rfm.SEGMENTS}
 
 
+def segmentation_runs() -> QuerySet[JobRun]:
+    """Succeeded segmentation runs, latest first."""
+    return JobRun.objects.filter(
+        kind=JobRun.Kind.SEGMENTATION, status=JobRun.Status.SUCCEEDED
+    ).order_by("-finished_at", "-pk")
+
+
 def segmentation_run_get(*, user, run_id: str | int | None = None) -> JobRun | None:
     """The run a segments page shows: ``run_id`` (a succeeded segmentation run,
     else 404) or the latest succeeded one (None when there is none)."""
-    runs = JobRun.objects.filter(
-        kind=JobRun.Kind.SEGMENTATION, status=JobRun.Status.SUCCEEDED
-    )
+    runs = segmentation_runs()
     if run_id not in (None, ""):
         if not str(run_id).isdigit():
             raise Http404
         return get_object_or_404(runs, pk=int(run_id))
-    return runs.order_by("-finished_at", "-pk").first()
+    return runs.first()
+
+
+def segmentation_run_is_latest(*, run: JobRun) -> bool:
+    return segmentation_runs().values_list("pk", flat=True).first() == run.pk
 
 
 def segment_results(*, user, run: JobRun) -> QuerySet[CustomerSegment]:
@@ -144,6 +317,44 @@ def segment_customer_list(
     if query:
         rows = rows.filter(customer__name__icontains=query)
     return rows
+
+
+def customer_list_segment_field(*, user):
+    """The "Segment" filter on the customer list (registered with
+    customers.list_filters): the segments that have customers in the latest
+    succeeded run, best first. None (no filter) without the permission or a run.
+    One query."""
+    if not user.has_perm("analytics.view_customersegment"):
+        return None
+    run = segmentation_runs().only("pk", "summary").first()
+    if run is None:
+        return None
+    present = {
+        row["segment"]
+        for row in (run.summary or {}).get("segments", [])
+        if row.get("customers")
+    }
+    return ListFilterField(
+        label="Segment",
+        choices=[
+            (segment_slug(name), name) for name in rfm.SEGMENTS if name in present
+        ],
+        empty_label="Any segment",
+        help_text=f"RFM, as of {(run.summary or {}).get('as_of', '?')}",
+    )
+
+
+def customer_list_segment_apply(*, queryset: QuerySet, value: str, user) -> QuerySet:
+    """Customers in segment ``value`` (a slug) in the latest succeeded run. A
+    subquery: no query of its own, whatever the number of customers."""
+    segment = SEGMENT_BY_SLUG.get(value)
+    if segment is None:
+        return queryset.none()
+    latest = segmentation_runs().values("pk")[:1]
+    members = CustomerSegment.objects.filter(
+        job_id=Subquery(latest), segment=segment
+    ).values("customer_id")
+    return queryset.filter(pk__in=members)
 
 
 def segment_cluster_points(*, run: JobRun) -> list[tuple]:

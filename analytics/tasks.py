@@ -1,6 +1,6 @@
 """Thin Celery tasks: load ids, call one service (analytics.jobs).
 
-Periodic runs (stale-job check every 5 minutes, nightly segmentation and forecast)
+Periodic runs (the job sweep every 5 minutes, nightly segmentation and forecast)
 are django-celery-beat tasks created by migration 0002; pause or re-time them in
 the admin under Periodic tasks.
 """
@@ -24,11 +24,14 @@ def job_run(job_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
-def jobs_fail_stale() -> int:
-    """Mark failed the running jobs whose worker stopped responding."""
-    from analytics.jobs import jobs_fail_stale as fail_stale
+def jobs_fail_stale() -> dict[str, int]:
+    """The five-minute sweep: mark failed the running jobs whose worker stopped
+    responding, send again the queued jobs no worker picked up, give up on those
+    queued for an hour. (Named for its first duty: the periodic task in the
+    database refers to it by this name.)"""
+    from analytics.jobs import jobs_sweep
 
-    return fail_stale()
+    return jobs_sweep()
 
 
 @shared_task(acks_late=True)

@@ -20,17 +20,66 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from analytics.forms import JobStartForm
+from analytics import dashboard
+from analytics.cache import figures_cached
+from analytics.charts import chart_svg
+from analytics.forms import JobStartForm, ReportFilterForm
 from analytics.jobs import job_start
 from analytics.models import JobRun
+from analytics.reports import REPORTS
 from analytics.selectors import forecast_run_get, jobrun_list, jobrun_statuses
 from analytics.templatetags.analytics_tags import duration_text, status_badge
+from analytics.views_reports import REVENUE_RULE, report_context
+from sms.roles import user_is_manager
 
 
-@permission_required("analytics.view_jobrun", raise_exception=True)
-def analytics_index_view(request: HttpRequest) -> HttpResponse:
-    recent = jobrun_list(user=request.user)[:5]
-    return render(request, "analytics/index.html", {"recent_runs": recent})
+@require_GET
+@permission_required("analytics.view_reports", raise_exception=True)
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """/analytics/: KPI tiles for a period against the previous one, and six charts
+    with their numbers. A rep's dashboard covers their own customers."""
+    form = ReportFilterForm(
+        request.GET, user=request.user, fields=("rep", "region", "channel")
+    )
+    ctx = report_context(request, form)
+    currency = settings.SMS_CURRENCY
+    tiles = [
+        *figures_cached("tiles-sales", ctx, lambda: dashboard.sales_tiles(ctx)),
+        *figures_cached("tiles-opps", ctx, lambda: dashboard.opportunity_tiles(ctx)),
+        *figures_cached("tiles-due", ctx, lambda: dashboard.receivable_tiles(ctx)),
+        *dashboard.stock_tiles(ctx),
+    ]
+    charts = []
+    for key, build, report in (
+        ("monthly", dashboard.monthly_revenue_chart, "sales"),
+        ("category", dashboard.category_chart, "products"),
+        ("customers", dashboard.top_customers_chart, "customers"),
+        ("products", dashboard.top_products_chart, "products"),
+        ("funnel", dashboard.funnel_chart, "pipeline"),
+        ("reps", dashboard.rep_chart, "team"),
+    ):
+        chart, rows = figures_cached(
+            f"chart-{key}:{currency}", ctx, lambda build=build: build(ctx, currency)
+        )
+        charts.append(
+            {
+                "key": key,
+                "title": chart.title,
+                "svg": chart_svg(chart),
+                "rows": rows,
+                "report": report if report in REPORTS else "",
+            }
+        )
+    context = {
+        "form": form,
+        "ctx": ctx,
+        "compare": ctx.period.previous(),
+        "tiles": tiles,
+        "charts": charts,
+        "own_only": not user_is_manager(request.user),
+        "revenue_rule": REVENUE_RULE,
+    }
+    return render(request, "analytics/dashboard.html", context)
 
 
 class JobRunListView(PermissionRequiredMixin, ListView):
@@ -137,6 +186,8 @@ def _forecast_selection(request: HttpRequest) -> tuple[JobRun | None, dict | Non
         return None, None
     series = run.summary.get("series") or []
     key = request.GET.get("series")
+    if key and key.startswith("product-"):
+        series = run.summary.get("products") or []
     if not key:
         return run, series[0] if series else None
     for entry in series:
@@ -158,16 +209,82 @@ def forecast_table(entry: dict) -> list[dict]:
 
 
 def forecast_chart(run: JobRun, entry: dict) -> str:
-    """The entry's chart as inline SVG, cached per run and series."""
+    """The entry's chart as inline SVG, cached per run and series: revenue in the
+    currency, or a product's units."""
     from analytics.forecasting import ForecastResult, forecast_chart_svg
 
-    currency = settings.SMS_CURRENCY
+    if "unit" in entry:
+        measure, currency = "Units", entry["unit"]
+    else:
+        measure, currency = "Revenue", settings.SMS_CURRENCY
     key = f"analytics:forecast-chart:v1:{run.pk}:{entry['key']}:{currency}"
     return cache.get_or_set(
         key,
-        lambda: forecast_chart_svg(ForecastResult.from_dict(entry), currency),
+        lambda: forecast_chart_svg(
+            ForecastResult.from_dict(entry), currency, measure=measure
+        ),
         FORECAST_CHART_TIMEOUT,
     )
+
+
+def forecast_drivers_note(entry: dict) -> dict | None:
+    """What the forecast page says about drivers for the total: which were given,
+    whether the chosen model used them, and if not, why. None for other series and
+    for runs made before drivers existed."""
+    if "drivers_given" not in entry:
+        return None
+    given = entry["drivers_given"]
+    row = next((r for r in entry["metrics"] if r["key"] == "linear_drivers"), None)
+    if not given:
+        state, reason = "none", ""
+    elif entry.get("drivers"):
+        state, reason = "used", ""
+    elif row is not None and row["available"]:
+        chosen = next((r for r in entry["metrics"] if r["chosen"]), None)
+        state = "compared"
+        reason = _(
+            "the regression with drivers had a backtest MASE of %(mase)s, %(chosen)s "
+            "did better (%(best)s)"
+        ) % {
+            "mase": "n/a" if row["mase"] is None else f"{row['mase']:.2f}",
+            "chosen": entry["chosen_label"],
+            "best": "n/a"
+            if chosen is None or chosen["mase"] is None
+            else f"{chosen['mase']:.2f}",
+        }
+    else:
+        state = "skipped"
+        reason = (row or {}).get("note") or _("the model was not compared")
+    return {
+        "given": given,
+        "used": entry.get("drivers") or [],
+        "state": state,
+        "reason": reason,
+    }
+
+
+def forecast_product_rows(run: JobRun) -> list[dict]:
+    """The run's product unit forecasts for the page: per product, the first
+    forecast month and the demand its reorder suggestion covers."""
+    reorder = run.summary.get("reorder") or {}
+    units = reorder.get("units", {})
+    rows = []
+    for entry in run.summary.get("products") or []:
+        first = entry["forecast"][0] if entry["forecast"] else {}
+        rows.append(
+            {
+                "key": entry["key"],
+                "label": entry["label"],
+                "sku": entry["sku"],
+                "unit": entry["unit"],
+                "revenue_12m": _amount(entry.get("revenue_12m")),
+                "chosen_label": entry["chosen_label"],
+                "first_label": (first.get("month") or "")[:7],
+                "first_month": _amount(first.get("forecast")),
+                "demand": units.get(str(entry["product_id"])),
+            }
+        )
+    return rows
 
 
 @require_GET
@@ -178,10 +295,15 @@ def forecast_view(request: HttpRequest) -> HttpResponse:
     if run is not None:
         context["series_list"] = run.summary.get("series") or []
         context["skipped"] = run.summary.get("skipped") or []
+        context["product_rows"] = forecast_product_rows(run)
+        context["products_skipped"] = run.summary.get("products_skipped") or []
+        context["reorder"] = run.summary.get("reorder")
     if entry is not None:
         context["chart"] = forecast_chart(run, entry)
         context["table"] = forecast_table(entry)
         context["metrics"] = entry["metrics"]
+        context["drivers_note"] = forecast_drivers_note(entry)
+        context["is_product"] = "unit" in entry
     if request.user.has_perm("analytics.run_job"):
         context["today"] = timezone.localdate().isoformat()
     return render(request, "analytics/forecast.html", context)

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from analytics import clustering
@@ -26,6 +28,7 @@ from analytics.selectors import (
     segment_grid,
     segment_slug,
     segmentation_run_get,
+    segmentation_run_is_latest,
 )
 from sms.roles import user_is_manager
 
@@ -79,6 +82,8 @@ def segment_customers_view(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(rows, segment=segment, run=run)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    # The customer list filters on the latest run only; without ?run= this is it.
+    latest = not request.GET.get("run") or segmentation_run_is_latest(run=run)
     return render(
         request,
         "analytics/segment_customers.html",
@@ -89,8 +94,16 @@ def segment_customers_view(request: HttpRequest, slug: str) -> HttpResponse:
             "page_obj": page,
             "rows": page.object_list,
             "q": request.GET.get("q", ""),
+            "customer_list_url": _customer_list_url(slug) if latest else None,
         },
     )
+
+
+def _customer_list_url(slug: str) -> str:
+    """The customer list filtered on this segment (the filter analytics registers
+    there); inactive customers too, as in the segment's own list."""
+    query = urlencode({"segment": slug, "status": "all"})
+    return f"{reverse('customers:customer-list')}?{query}"
 
 
 def _csv(rows, *, segment: str, run: JobRun) -> HttpResponse:

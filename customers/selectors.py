@@ -10,10 +10,12 @@ from datetime import date
 from itertools import chain
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from customers.list_filters import list_filters_for
 from customers.models import Customer, Interaction, Tag, Task
 from customers.panels import timeline_entries
 from sms.roles import user_is_manager
@@ -60,6 +62,23 @@ class CustomerFilter(django_filters.FilterSet):
             self.filters["owner"].queryset = owner_choices()
         else:
             del self.filters["owner"]
+        if user is not None:
+            self._add_registered_filters(user)
+
+    def _add_registered_filters(self, user) -> None:
+        """Filters other apps registered (customers.list_filters), after ours."""
+        for extra in list_filters_for(user=user):
+            self.filters[extra.spec.key] = django_filters.ChoiceFilter(
+                field_name=extra.spec.key,
+                choices=extra.field.choices,
+                label=extra.field.label,
+                empty_label=extra.field.empty_label,
+                # A tooltip: help text under one field would break the row's line.
+                widget=forms.Select(attrs={"title": extra.field.help_text}),
+                method=lambda queryset, name, value, extra=extra: extra.apply(
+                    queryset, value
+                ),
+            )
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -217,3 +217,24 @@ def low_stock_alert_list(
 
 def low_stock_alert_open_count() -> int:
     return LowStockAlert.objects.open().count()
+
+
+def product_stock_annotate(*, products: QuerySet[Product]) -> QuerySet[Product]:
+    """``products`` with on_hand_total, reserved_total and available_total over all
+    warehouses, as correlated subqueries rather than a join: the queryset keeps one
+    row per product, so callers can add other subqueries, filter, order and slice
+    without a GROUP BY over every selected column."""
+
+    def total(field: str) -> Coalesce:
+        per_product = (
+            StockItem.objects.filter(product_id=OuterRef("pk"))
+            .order_by()
+            .values("product_id")
+            .annotate(total=Sum(field))
+            .values("total")
+        )
+        return Coalesce(Subquery(per_product, output_field=IntegerField()), Value(0))
+
+    return products.annotate(
+        on_hand_total=total("on_hand"), reserved_total=total("reserved")
+    ).annotate(available_total=F("on_hand_total") - F("reserved_total"))

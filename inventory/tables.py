@@ -1,8 +1,10 @@
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from inventory.demand import forecast_reorder_quantity
 from products.models import Product
 
 NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
@@ -18,6 +20,22 @@ class StockOverviewTable(tables.Table):
     reserved_total = tables.Column(verbose_name=_("Reserved"), attrs=NUMBER)
     available_total = tables.Column(verbose_name=_("Available"), attrs=NUMBER)
     reorder_point = tables.Column(verbose_name=_("Reorder point"), attrs=NUMBER)
+    # From the demand forecasts (inventory.demand); hidden when there are none.
+    forecast_reorder = tables.Column(
+        verbose_name=_("Suggested reorder"),
+        empty_values=(),
+        orderable=False,
+        attrs={
+            "th": {
+                "class": "text-end",
+                "title": _(
+                    "Forecast demand over the coming months minus available now, "
+                    "never below 0 (see below the table)."
+                ),
+            },
+            "td": {"class": "text-end text-nowrap"},
+        },
+    )
     is_low = tables.Column(verbose_name=_("Status"), orderable=True)
 
     class Meta:
@@ -32,6 +50,7 @@ class StockOverviewTable(tables.Table):
             "reserved_total",
             "available_total",
             "reorder_point",
+            "forecast_reorder",
             "is_low",
         )
         template_name = "includes/sms_table.html"
@@ -39,7 +58,10 @@ class StockOverviewTable(tables.Table):
         row_attrs = {"data-sku": lambda record: record.sku}
         empty_text = _("No products match these filters.")
 
-    def __init__(self, *args, warehouses=(), **kwargs):
+    def __init__(self, *args, warehouses=(), demand=None, **kwargs):
+        self.demand = demand or {}
+        if not self.demand:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "forecast_reorder")
         extra = []
         for warehouse in warehouses:
             extra.append(
@@ -72,6 +94,30 @@ class StockOverviewTable(tables.Table):
 
     def render_reorder_point(self, value):
         return value or "—"
+
+    def render_forecast_reorder(self, record):
+        demand = self.demand.get(record.pk)
+        if demand is None:
+            return ""
+        quantity = forecast_reorder_quantity(
+            demand=demand, available=record.available_total
+        )
+        title = gettext_now(
+            "Demand %(first)s to %(last)s: %(demand)d (%(basis)s) - %(available)d "
+            "available = %(quantity)d"
+        ) % {
+            "first": f"{demand.first_month:%b %Y}",
+            "last": f"{demand.last_month:%b %Y}",
+            "demand": demand.units,
+            "basis": demand.basis,
+            "available": record.available_total,
+            "quantity": quantity,
+        }
+        return format_html(
+            '<span data-testid="forecast-reorder" title="{}">{}</span>',
+            title,
+            quantity,
+        )
 
     def render_is_low(self, record):
         if not record.is_active:

@@ -11,6 +11,7 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 from django_tables2 import RequestConfig, SingleTableMixin
 
+from inventory.demand import demand_forecasts, forecast_reorder_quantity
 from inventory.forms import StockAdjustForm, StockReceiveForm, StockTransferForm
 from inventory.selectors import (
     low_stock_alert_list,
@@ -42,6 +43,7 @@ class StockOverviewView(PermissionRequiredMixin, SingleTableMixin, ListView):
 
     def get_queryset(self):
         self.warehouses = list(warehouse_list(user=self.request.user))
+        self.demand = demand_forecasts()
         return stock_overview(
             user=self.request.user,
             warehouses=self.warehouses,
@@ -49,12 +51,14 @@ class StockOverviewView(PermissionRequiredMixin, SingleTableMixin, ListView):
         )
 
     def get_table_kwargs(self):
-        return {"warehouses": self.warehouses}
+        return {"warehouses": self.warehouses, "demand": self.demand}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = stock_filter_form(filters=self.request.GET)
         context["warehouses"] = self.warehouses
+        # Any one forecast says which months and run the suggestions cover.
+        context["demand_example"] = next(iter(self.demand.values()), None)
         return context
 
 
@@ -92,6 +96,12 @@ class ProductStockView(PermissionRequiredMixin, DetailView):
             product.reorder_point > 0
             and product.available_total <= product.reorder_point
         )
+        demand = demand_forecasts().get(product.pk)
+        context["demand"] = demand
+        if demand is not None:
+            context["forecast_reorder"] = forecast_reorder_quantity(
+                demand=demand, available=product.available_total
+            )
         return context
 
 

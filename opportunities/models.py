@@ -210,7 +210,12 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         indexes = [
-            models.Index(fields=["to_stage", "created_at"], name="stagechange_to_idx")
+            models.Index(fields=["to_stage", "created_at"], name="stagechange_to_idx"),
+            # The pipeline report reads each opportunity's history in time order
+            # (time in stage) and looks up the changes in a period.
+            models.Index(
+                fields=["opportunity", "created_at"], name="stagechange_opp_time_idx"
+            ),
         ]
 
     def __str__(self) -> str:

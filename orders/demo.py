@@ -428,12 +428,15 @@ def orders_seed(
     rng: random.Random,
     months: int = 18,
     live: int = LIVE_ORDERS,
+    scale: float = 1.0,
     progress: Progress | None = None,
 ) -> dict[str, int]:
     """Create the demo customers' order history over the past ``months`` and up to
-    ``live`` recent orders through the services. Returns how many orders of each
-    status were created: none when a demo customer has an order already (or there
-    are no demo customers, products or warehouses)."""
+    ``live`` recent orders through the services. ``scale`` multiplies how often
+    every buyer orders (a benchmark's data set wants fewer orders per customer).
+    Returns how many orders of each status were created: none when a demo customer
+    has an order already (or there are no demo customers, products or
+    warehouses)."""
     demo = Customer.objects.filter(external_ref__startswith=DEMO_PREFIX)
     if months <= 0 or Order.objects.filter(customer__in=demo).exists():
         return {}
@@ -471,6 +474,9 @@ def orders_seed(
     generator.buyers_profile(
         buyers, inactive={pk for pk, *_r, active, merged in rows if not active}
     )
+    if scale != 1.0:
+        for buyer in buyers:
+            buyer.weight *= scale
     plans = [
         _Plan(at=moment, buyer=buyer)
         for buyer in buyers

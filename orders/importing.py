@@ -53,6 +53,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,6 +62,7 @@ from customers.services import email_key
 from inventory.models import Warehouse
 from orders.models import Order, OrderLine, OrderTransition, Payment
 from orders.pricing import line_amounts, order_amounts
+from orders.signals import orders_bulk_changed
 from products.models import Product
 from products.services import sku_normalize
 from sms.imports import ImportResult, csv_rows, import_rows
@@ -779,6 +781,8 @@ def order_plans_write(
         lines_written += len(lines)
         if progress:
             progress("writing", len(batch), len(plans))
+    if plans:
+        transaction.on_commit(lambda: orders_bulk_changed.send(sender=Order))
     return len(plans), lines_written
 
 

@@ -37,6 +37,14 @@ def order_scope(*, user) -> QuerySet[Order]:
     return qs
 
 
+def order_line_scope(*, user) -> QuerySet[OrderLine]:
+    """Order lines the user may see: the lines of order_scope's orders."""
+    lines = OrderLine.objects.all()
+    if not user_is_manager(user):
+        lines = lines.filter(order__customer__owner=user)
+    return lines
+
+
 class OrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.ChoiceFilter(

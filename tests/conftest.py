@@ -35,6 +35,15 @@ def _test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_analytics_figures():
+    """Each test is a new data set: cached report figures from another test (the
+    cache is Redis when a broker is configured) must not be read."""
+    from analytics.cache import data_version_bump
+
+    data_version_bump()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(request):
     """Tasks run in-process, unless the test asked for a real worker."""
     from sms.celery import app

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django import template
 
@@ -30,3 +31,44 @@ def duration_text(value: timedelta | None) -> str:
 @register.filter
 def status_badge(status: str) -> str:
     return STATUS_BADGES.get(status, "text-bg-secondary")
+
+
+@register.inclusion_tag("analytics/_nav.html", takes_context=True)
+def analytics_nav(context, active: str) -> dict:
+    from analytics.reports import REPORTS
+
+    return {
+        "active": active,
+        "analytics_reports": REPORTS.values(),
+        "perms": context.get("perms"),
+    }
+
+
+@register.simple_tag
+def kpi_value(value, kind: str) -> str:
+    """A tile's figure, formatted as the report tables format their cells."""
+    from django.conf import settings
+
+    from analytics.tables import cell_text
+
+    return cell_text(value, kind, settings.SMS_CURRENCY)
+
+
+@register.filter
+def month_ranges(ranges) -> str:
+    """Missing driver months as ranges, e.g. "Jan 2026 to Mar 2026" with an en dash."""
+    parts = []
+    for first, last in ranges:
+        if first == last:
+            parts.append(f"{first:%b %Y}")
+        else:
+            parts.append(f"{first:%b %Y} \u2013 {last:%b %Y}")
+    return ", ".join(parts)
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A driver value for the grid: 12500.0000 reads "12,500", 0.2500 "0.25"."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():,f}"

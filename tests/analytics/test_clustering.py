@@ -181,3 +181,17 @@ def test_k_sweep_on_a_sample_then_all_customers():
     assert same_partition(data["group"], result.labels["cluster"])
     again = clustering.cluster_customers(data, fit_sample=90, silhouette_sample=60)
     pd.testing.assert_frame_equal(result.labels, again.labels)
+
+
+@pytest.mark.parametrize("sample", [60, 500])  # a sample of the rows, or all of them
+def test_the_sweep_silhouette_equals_sklearns_sampled_silhouette(sample):
+    matrix = clustering.feature_matrix(
+        customers(BIG, LAPSED, MIDDLE, FREQUENT_SMALL), ["recency_days", "monetary"]
+    )
+    score = clustering._silhouette_sweep(matrix, sample, clustering.RANDOM_STATE)
+    for k in (2, 3, 5):
+        labels = clustering._kmeans(matrix, k, clustering.RANDOM_STATE, 2)
+        expected = clustering._silhouette(
+            matrix, labels, sample, clustering.RANDOM_STATE
+        )
+        assert score(labels) == pytest.approx(expected, abs=1e-12)

@@ -53,3 +53,64 @@ def test_a_failed_run_fails_the_command(monkeypatch):
     with pytest.raises(CommandError, match="disk full"):
         call_command("run_forecast", stdout=StringIO(), stderr=StringIO())
     assert JobRun.objects.get().status == JobRun.Status.FAILED
+
+
+def test_run_segmentation_can_fix_k():
+    for day in (1, 5, 9, 20):
+        billable_order(order_date=date(2024, 2, day))
+    call_command(
+        "run_segmentation",
+        "--as-of",
+        "2024-03-01",
+        "--k",
+        "2",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    job = JobRun.objects.get()
+    assert job.parameters == {"as_of": "2024-03-01", "k": 2}
+    assert job.status == JobRun.Status.SUCCEEDED, job.error
+    assert (job.summary["k"], job.summary["k_fixed"]) == (2, True)
+
+
+@pytest.mark.parametrize("k", ["1", "9", "x"])
+def test_run_segmentation_refuses_a_k_outside_2_to_8(k):
+    with pytest.raises(CommandError, match="--k"):
+        call_command("run_segmentation", "--k", k, stdout=StringIO(), stderr=StringIO())
+    assert not JobRun.objects.exists()
+
+
+def test_run_forecast_takes_the_horizon_and_the_number_of_products():
+    billable_order(order_date=date(2024, 2, 1))
+    call_command(
+        "run_forecast",
+        "--as-of",
+        "2024-12-31",
+        "--horizon",
+        "6",
+        "--top-products",
+        "5",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    job = JobRun.objects.get()
+    assert job.parameters == {"as_of": "2024-12-31", "horizon": 6, "top_products": 5}
+    assert job.summary["horizon"] == 6
+    assert job.summary["top_products"] == 5
+    # The one product sold (February to December: 11 months, mostly 0).
+    (product,) = job.summary["products"]
+    assert product["months"] == 11
+    assert len(product["forecast"]) == 6
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--horizon", "9", "invalid choice"),
+        ("--top-products", "500", "not a whole number from 0 to 200"),
+    ],
+)
+def test_run_forecast_refuses_bad_options(option, value, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("run_forecast", option, value, stderr=StringIO())
+    assert not JobRun.objects.exists()

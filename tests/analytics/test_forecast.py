@@ -107,14 +107,14 @@ def test_the_forecast_job_forecasts_the_total_and_each_category(
     assert list(series) == ["total", f"category-{hardware.pk}"]
     total = series["total"]
     assert total["label"] == "Total"
-    # The history is the SQL sum, month by month, in cents.
+    # The history is the SQL sum, month by month, as text of Decimal cents.
     expected = order_history["expected"]
     assert total["history"] == [
-        [month.isoformat(), float(value)] for month, value in expected["total"].items()
+        [month.isoformat(), f"{value}.00"] for month, value in expected["total"].items()
     ]
     assert series[f"category-{hardware.pk}"]["label"] == "Hardware"
     assert series[f"category-{hardware.pk}"]["history"] == [
-        [month.isoformat(), float(value)]
+        [month.isoformat(), f"{value}.00"]
         for month, value in expected["hardware"].items()
     ]
     for entry in series.values():
@@ -141,6 +141,12 @@ def test_the_forecast_job_forecasts_the_total_and_each_category(
     percents = [percent for percent, _message in job.progress_messages]
     assert percents == sorted(percents)
     assert any("Forecasting Hardware" in m for _p, m in job.progress_messages)
+
+
+def test_the_forecast_job_records_where_its_time_went(forecast_job):
+    timings = forecast_job.summary["timings"]
+    assert set(timings) == {"read", "compute"}  # nothing written but the summary
+    assert all(seconds >= 0 for seconds in timings.values())
 
 
 def test_a_bad_horizon_fails_the_job_with_a_clear_error():
@@ -270,9 +276,9 @@ def test_the_chart_is_cached_per_run_and_series(
     calls = []
     real = forecasting.forecast_chart_svg
 
-    def counting(result, currency):
+    def counting(result, currency, **options):
         calls.append(result.chosen)
-        return real(result, currency)
+        return real(result, currency, **options)
 
     monkeypatch.setattr(forecasting, "forecast_chart_svg", counting)
     first = manager_client.get("/analytics/forecast/").context["chart"]

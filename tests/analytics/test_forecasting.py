@@ -8,7 +8,9 @@ import pytest
 
 from analytics.forecasting import (
     ForecastError,
+    ForecastResult,
     backtest,
+    cents,
     forecast_chart_svg,
     forecast_revenue,
 )
@@ -188,3 +190,55 @@ def test_chart_svg(seasonal_result):
     forecast_group = svg.split('<g id="forecast">', 1)[1].split('<g id="', 1)[0]
     assert forecast_group.count("<use ") == 12  # one marker per forecast month
     assert forecast_chart_svg(seasonal_result, "EUR") == svg  # stable for caching
+
+
+def test_stored_amounts_are_decimal_text_rounded_half_up():
+    assert cents(2.675) == "2.68"  # the float is 2.67499..., its text is 2.675
+    assert cents(0.125) == "0.13"
+    assert cents(-1.005) == "-1.01"
+    assert cents(1234.5) == "1234.50"
+    assert cents(float("nan")) is None
+    assert cents(None) is None
+
+
+def test_the_stored_form_has_no_float_amounts_and_reads_back(seasonal_result):
+    data = seasonal_result.as_dict()
+    amounts = [v for _m, v in data["history"]] + [
+        row[c] for row in data["forecast"] for c in row if c != "month"
+    ]
+    assert all(isinstance(v, str) for v in amounts)
+    assert all(v is None or isinstance(v, str) for _m, v in data["fitted"])
+    assert all(isinstance(r["mae"], str) for r in data["metrics"] if r["available"])
+    back = ForecastResult.from_dict(data)
+    expected = seasonal_result.forecast.round(2)
+    assert np.allclose(back.forecast.to_numpy(), expected.to_numpy(), atol=1e-9)
+    assert back.metrics[0].mae == pytest.approx(
+        seasonal_result.metrics[0].mae, abs=0.01
+    )
+
+    # Runs stored before amounts became text held floats: still readable.
+    old = {
+        **data,
+        "history": [[m, float(v)] for m, v in data["history"]],
+        "forecast": [
+            {k: v if k == "month" else float(v) for k, v in row.items()}
+            for row in data["forecast"]
+        ],
+    }
+    assert ForecastResult.from_dict(old).forecast.equals(back.forecast)
+
+
+def test_a_subset_of_models_can_be_compared():
+    result = forecast_revenue(
+        trend_and_season(), horizon=6, models=("linear", "seasonal_naive")
+    )
+    assert [r.key for r in result.metrics] == ["seasonal_naive", "linear"]
+    assert result.chosen == "linear"
+    with pytest.raises(ForecastError, match="Unknown model"):
+        forecast_revenue(trend_and_season(), models=("prophet",))
+
+
+def test_the_chart_can_show_units(seasonal_result):
+    svg = forecast_chart_svg(seasonal_result, "pcs", measure="Units")
+    assert "Units (pcs)" in svg
+    assert 'aria-label="Units forecast chart"' in svg

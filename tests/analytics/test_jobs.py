@@ -149,6 +149,127 @@ def test_broker_down_leaves_the_job_queued_with_a_message(
     assert job.task_id == ""
 
 
+def _age(job: JobRun, by: timedelta) -> None:
+    """Pretend the job was queued ``by`` ago."""
+    JobRun.objects.filter(pk=job.pk).update(created_at=timezone.now() - by)
+
+
+def test_a_job_queued_while_the_broker_was_down_runs_when_the_sweep_sends_it_again(
+    django_capture_on_commit_callbacks,
+):
+    billable_order(order_date=date(2024, 1, 10))
+    with dead_broker(), django_capture_on_commit_callbacks(execute=True):
+        job = jobs.job_start(
+            kind="segmentation", parameters={"as_of": "2024-06-30"}, user=None
+        )
+    # Just queued: its own message may still be on its way; the sweep leaves it.
+    assert jobs.jobs_sweep() == {"stale_failed": 0, "requeued": 0, "given_up": 0}
+    job.refresh_from_db()
+    assert job.status == Status.QUEUED
+    _age(job, jobs.REQUEUE_AFTER + timedelta(seconds=1))
+    # The broker still down: nothing sent, the job waits and says so.
+    with dead_broker():
+        assert jobs.jobs_sweep()["requeued"] == 0
+    job.refresh_from_db()
+    assert job.status == Status.QUEUED
+    assert "queue is unavailable" in job.message
+    # The broker is back (eager here): the sweep sends it and it runs.
+    assert jobs.jobs_sweep()["requeued"] == 1
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED, job.error
+    assert job.summary["customers"] == 1
+    assert jobs.jobs_sweep()["requeued"] == 0  # done: not sent again
+
+
+def test_a_job_sent_many_times_runs_once(monkeypatch):
+    """Every sweep sends a waiting job again; each delivery claims it, so only the
+    first runs it."""
+    calls, sent = [], []
+
+    def counting(job, parameters, progress):
+        calls.append(job.pk)
+        return {"ok": True}
+
+    from analytics.tasks import job_run
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", counting)
+    monkeypatch.setattr(
+        job_run, "apply_async", lambda args, **kw: sent.append(args[0]) or _Result()
+    )
+    job = JobRun.objects.create(kind="forecast")
+    _age(job, jobs.REQUEUE_AFTER * 2)
+    for _ in range(3):
+        assert jobs.jobs_sweep()["requeued"] == 1
+    job.refresh_from_db()
+    assert job.message.startswith("Sent to the workers again")
+    assert sent == [job.pk] * 3
+    assert [jobs.job_execute(job_id=job_id) for job_id in sent] == [True, False, False]
+    assert calls == [job.pk]
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
+
+
+class _Result:
+    id = "fake-task-id"
+
+
+def test_a_job_nobody_picked_up_for_an_hour_is_failed_with_a_clear_message(
+    monkeypatch,
+):
+    from analytics.tasks import job_run
+
+    sent = []
+    monkeypatch.setattr(
+        job_run, "apply_async", lambda args, **kw: sent.append(args[0]) or _Result()
+    )
+    stuck = JobRun.objects.create(kind="forecast")
+    _age(stuck, jobs.GIVE_UP_AFTER + timedelta(seconds=1))
+    waiting = JobRun.objects.create(kind="forecast")
+    _age(waiting, jobs.GIVE_UP_AFTER - timedelta(minutes=1))
+    assert jobs.jobs_sweep() == {"stale_failed": 0, "requeued": 1, "given_up": 1}
+    assert sent == [waiting.pk]
+    stuck.refresh_from_db()
+    assert stuck.status == Status.FAILED
+    assert stuck.message == "Never started"
+    assert stuck.error.startswith("No worker picked the job up within 60 minutes")
+    assert stuck.finished_at is not None
+    # Its message, delivered late, does not run it.
+    assert jobs.job_execute(job_id=stuck.pk) is False
+    stuck.refresh_from_db()
+    assert stuck.status == Status.FAILED
+
+
+def test_a_job_handed_back_after_a_database_error_counts_from_then(monkeypatch):
+    """An old job put back in the queue by a database error is not given up at
+    once: it is queued since it was handed back."""
+    from django.db import OperationalError
+
+    def flaky(job, parameters, progress):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", flaky)
+    job = JobRun.objects.create(kind="forecast")
+    _age(job, jobs.GIVE_UP_AFTER * 2)
+    with pytest.raises(OperationalError):
+        jobs.job_execute(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.QUEUED
+    assert jobs.jobs_requeue_waiting(now=timezone.now()) == {
+        "requeued": 0,
+        "given_up": 0,
+    }
+    later = timezone.now() + jobs.GIVE_UP_AFTER + timedelta(seconds=1)
+    assert jobs.jobs_requeue_waiting(now=later)["given_up"] == 1
+
+
+def test_the_periodic_task_runs_the_sweep():
+    from analytics.tasks import jobs_fail_stale
+
+    job = JobRun.objects.create(kind="forecast")
+    _age(job, jobs.GIVE_UP_AFTER * 2)
+    assert jobs_fail_stale() == {"stale_failed": 0, "requeued": 0, "given_up": 1}
+
+
 def test_job_start_refuses_an_unknown_kind():
     from django.core.exceptions import ValidationError
 
@@ -242,6 +363,37 @@ def test_a_real_worker_runs_a_job_and_reports_progress(celery_worker, monkeypatc
     assert job.task_id
 
     # The same task delivered again does nothing.
+    from analytics.tasks import job_run
+
+    assert job_run.delay(job.pk).get(timeout=30) is False
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_job_queued_while_the_broker_was_down(celery_worker):
+    """Started with the broker down, the job waits; once the broker is back the
+    sweep sends it again and the worker runs it, once."""
+    billable_order(order_date=date(2024, 1, 10))
+    with dead_broker():
+        job = jobs.job_start(
+            kind="segmentation", parameters={"as_of": "2024-12-31"}, user=None
+        )
+    job.refresh_from_db()
+    assert job.status == Status.QUEUED
+    assert "queue is unavailable" in job.message
+    assert job.task_id == ""
+
+    later = timezone.now() + jobs.REQUEUE_AFTER + timedelta(seconds=1)
+    assert jobs.jobs_sweep(now=later)["requeued"] == 1
+    assert jobs.jobs_sweep(now=later)["requeued"] in (0, 1)  # sent twice: harmless
+    deadline = time.monotonic() + 30
+    while job.status != Status.SUCCEEDED:
+        assert time.monotonic() < deadline, JobRun.objects.values().get(pk=job.pk)
+        time.sleep(0.1)
+        job.refresh_from_db()
+    assert job.summary["customers"] == 1
+    assert job.task_id
+    # A further delivery finds it done.
     from analytics.tasks import job_run
 
     assert job_run.delay(job.pk).get(timeout=30) is False

@@ -124,6 +124,16 @@ def test_the_segments_page_shows_the_grid_and_clusters_to_a_manager(
     assert f"/analytics/segments/?run={job.pk}" in detail
 
 
+def test_segmentation_records_where_its_time_went(customers, manager_client):
+    job = run_segmentation()
+    timings = job.summary["timings"]
+    assert set(timings) == {"read", "compute", "write"}
+    assert all(seconds >= 0 for seconds in timings.values())
+    detail = manager_client.get(job.get_absolute_url()).content.decode()
+    assert "Time spent" in detail
+    assert "Timings" not in detail  # shown as phases, not as a raw dict
+
+
 def test_the_segments_page_without_a_run_says_so(manager_client):
     response = manager_client.get("/analytics/segments/")
     assert response.status_code == 200
@@ -224,6 +234,11 @@ def test_the_segments_page_runs_a_fixed_number_of_queries(
     # place of the grid
     with django_assert_num_queries(10):
         manager_client.get("/analytics/segments/loyal/")
+    # with ?run= (the grid's links): one more, whether it is the latest run (for
+    # the "Open in customer list" button)
+    run = JobRun.objects.get()
+    with django_assert_num_queries(11):
+        manager_client.get(f"/analytics/segments/loyal/?run={run.pk}")
 
 
 def test_merging_two_segmented_customers_leaves_the_results_as_they_were(
@@ -235,3 +250,136 @@ def test_merging_two_segmented_customers_leaves_the_results_as_they_were(
     customer_merge(survivor=customers["A"], merged=customers["B"], merged_by=manager)
     assert job.customer_segments.filter(customer=customers["A"]).count() == 1
     assert job.customer_segments.filter(customer=customers["B"]).count() == 1
+
+
+# The segment as a filter on the customer list ------------------------------------
+
+
+def listed(response) -> list[str]:
+    return [row.record.name for row in response.context["table"].page.object_list]
+
+
+def test_the_customer_list_filters_on_the_latest_runs_segment(
+    manager_client, customers
+):
+    assert (
+        "segment" not in manager_client.get("/customers/").context["filter"].form.fields
+    )
+    run_segmentation(as_of="2024-10-15")
+    run_segmentation()
+    page = manager_client.get("/customers/")
+    field = page.context["filter"].form.fields["segment"]
+    # the segments with customers in the latest run, best first
+    assert list(field.choices) == [
+        ("", "Any segment"),
+        ("champions", "Champions"),
+        ("loyal", "Loyal"),
+        ("need-attention", "Need attention"),
+        ("hibernating", "Hibernating"),
+        ("lost", "Lost"),
+    ]
+    assert f"as of {AS_OF}" in page.content.decode()
+    assert listed(manager_client.get("/customers/?segment=loyal")) == ["Customer A"]
+    # with the list's own filters, and in the export
+    assert listed(manager_client.get("/customers/?segment=lost&q=zzz")) == []
+    export = manager_client.get("/customers/?segment=champions&export=csv")
+    assert [
+        row["name"]
+        for row in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")))
+    ] == ["Customer E"]
+    # a segment with no customers in the latest run is not a choice
+    refused = manager_client.get("/customers/?segment=promising")
+    assert "segment" in refused.context["filter"].form.errors
+
+
+def test_a_rep_filters_their_own_customers_by_segment(rep_client, customers):
+    run_segmentation()
+    assert listed(rep_client.get("/customers/?segment=loyal")) == ["Customer A"]
+    assert (
+        listed(rep_client.get("/customers/?segment=champions")) == []
+    )  # E: not theirs
+
+
+def test_users_without_the_segments_permission_get_no_segment_filter(client, customers):
+    from django.contrib.auth.models import Permission
+
+    from tests.sms.factories import UserFactory
+
+    run_segmentation()
+    user = UserFactory()
+    user.user_permissions.add(
+        Permission.objects.get(
+            codename="view_customer", content_type__app_label="customers"
+        )
+    )
+    client.force_login(user)
+    response = client.get("/customers/?segment=loyal")
+    assert response.status_code == 200
+    assert "segment" not in response.context["filter"].form.fields
+
+
+def test_a_segments_list_opens_in_the_customer_list(manager_client, customers):
+    older = run_segmentation(as_of="2024-10-15")
+    latest = run_segmentation()
+    for url in (
+        "/analytics/segments/loyal/",
+        f"/analytics/segments/loyal/?run={latest.pk}",
+    ):
+        body = manager_client.get(url).content.decode()
+        assert 'href="/customers/?segment=loyal&amp;status=all"' in body, url
+    # an older run's segment list does not claim the customer list shows it
+    body = manager_client.get(
+        f"/analytics/segments/loyal/?run={older.pk}"
+    ).content.decode()
+    assert 'data-testid="open-in-customer-list"' not in body
+    assert 'data-testid="older-run-note"' in body
+    # the link lands on the same customers as the segment's own list
+    landed = manager_client.get("/customers/?segment=loyal&status=all")
+    assert listed(landed) == ["Customer A"]
+
+
+@pytest.mark.parametrize("extra", [0, 20])
+def test_the_customer_list_filtered_by_segment_runs_a_fixed_number_of_queries(
+    rep_client, rep, customers, django_assert_num_queries, extra
+):
+    for n in range(extra):
+        billable_order(
+            customer=CustomerFactory(name=f"Loyal {n}", owner=rep),
+            order_date=date(2024, 12, 20 - n % 10),
+        )
+    run_segmentation()
+    rep_client.get("/customers/?segment=loyal")
+    # the list's own 12 (tests/customers/test_views.py): the latest run is one of
+    # them; the filter is a subquery of the count and of the page
+    with django_assert_num_queries(12):
+        response = rep_client.get("/customers/?segment=loyal")
+    assert response.status_code == 200
+    assert listed(response)
+
+
+# A fixed k ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 9, "two"])
+def test_a_k_outside_2_to_8_fails_the_run_with_a_clear_message(customers, k):
+    job = jobs.job_run_inline(kind="segmentation", parameters={"as_of": AS_OF, "k": k})
+    assert job.status == JobRun.Status.FAILED
+    assert f"k must be 2 to 8, not {k}" in job.error
+    assert not job.customer_segments.exists()
+
+
+def test_a_k_larger_than_the_customers_allow_fails_the_run_and_says_why(customers):
+    job = jobs.job_run_inline(kind="segmentation", parameters={"as_of": AS_OF, "k": 8})
+    assert job.status == JobRun.Status.FAILED
+    assert "k = 8 needs at least 8 customers" in job.error
+    assert "there are 5" in job.error
+
+
+def test_the_run_page_says_whether_k_was_fixed_or_chosen(manager_client, customers):
+    chosen = run_segmentation()
+    fixed = run_segmentation(k=3)
+    page = manager_client.get(chosen.get_absolute_url()).content.decode()
+    assert f'data-testid="k-choice">{chosen.summary["k"]}, chosen by silhouette' in page
+    page = manager_client.get(fixed.get_absolute_url()).content.decode()
+    assert 'data-testid="k-choice">3, fixed when the job was started' in page
+    assert "k_fixed" not in page

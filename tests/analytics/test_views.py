@@ -146,4 +146,73 @@ def test_the_scheduled_task_starts_a_job():
     job_id = job_start_scheduled("segmentation")
     job = JobRun.objects.get(pk=job_id)
     assert job.started_by is None
-    assert jobs_fail_stale() == 0
+    assert jobs_fail_stale() == {"stale_failed": 0, "requeued": 0, "given_up": 0}
+
+
+def test_a_manager_fixes_k_for_a_segmentation_from_the_jobs_page(
+    manager_client, django_capture_on_commit_callbacks
+):
+    from tests.analytics.factories import billable_order
+
+    for day in (1, 5, 9, 20):
+        billable_order(order_date=timezone.localdate() - timedelta(days=day))
+    page = manager_client.get("/analytics/jobs/").content.decode()
+    assert 'name="k"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            "/analytics/jobs/", {"kind": "segmentation", "as_of": "2030-01-01", "k": 3}
+        )
+    assert response.status_code == 400  # the future date; k stays in the form
+    assert 'value="3"' in response.content.decode()
+    today = timezone.localdate().isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            "/analytics/jobs/", {"kind": "segmentation", "as_of": today, "k": 3}
+        )
+    assert response.status_code == 302
+    job = JobRun.objects.get()
+    assert job.parameters == {"as_of": today, "k": 3}
+    assert job.status == Status.SUCCEEDED, job.error
+    assert (job.summary["k"], job.summary["k_fixed"]) == (3, True)
+
+
+def test_the_k_field_is_checked_and_ignored_for_a_forecast(
+    manager_client, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate().isoformat()
+    for bad in (1, 9):
+        response = manager_client.post(
+            "/analytics/jobs/", {"kind": "segmentation", "as_of": today, "k": bad}
+        )
+        assert response.status_code == 400
+        assert response.context["form"].has_error("k")
+    assert not JobRun.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            "/analytics/jobs/", {"kind": "forecast", "as_of": today, "k": 3}
+        )
+    assert JobRun.objects.get().parameters == {"as_of": today}
+    # blank: chosen by silhouette
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            "/analytics/jobs/", {"kind": "segmentation", "as_of": today, "k": ""}
+        )
+    assert JobRun.objects.get(kind="segmentation").parameters == {"as_of": today}
+
+
+def test_starting_a_job_with_the_broker_down_queues_it_and_says_so(
+    manager_client, django_capture_on_commit_callbacks
+):
+    from tests.sms.brokers import dead_broker
+
+    today = timezone.localdate().isoformat()
+    with dead_broker(), django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            "/analytics/jobs/", {"kind": "segmentation", "as_of": today}
+        )
+    assert response.status_code == 302
+    job = JobRun.objects.get()
+    assert job.status == Status.QUEUED
+    page = manager_client.get("/analytics/jobs/").content.decode()
+    assert "the job queue is unavailable right now" in page
+    assert "sent again every 5 minutes" in page

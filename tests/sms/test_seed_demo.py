@@ -3,8 +3,11 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.urls import reverse
 
+from customers.models import Customer
+from orders.models import Order, OrderLine
 from sms.roles import user_role
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _seed(**options) -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out, **options)
+    call_command("seed_demo", stdout=out, stderr=StringIO(), **options)
     return out.getvalue()
 
 
@@ -56,3 +59,47 @@ def test_seed_demo_refuses_to_run_with_debug_off(settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         _seed()
     assert not get_user_model().objects.exists()
+
+
+def test_orders_scale_makes_each_customer_order_less_often(settings):
+    settings.DEBUG = True
+    counts = {}
+    for scale in (1.0, 0.3):
+        with transaction.atomic():
+            _seed(customers=80, months=12, orders_scale=scale)
+            counts[scale] = (
+                Customer.objects.count(),
+                Order.objects.count(),
+                OrderLine.objects.count(),
+            )
+            transaction.set_rollback(True)
+    assert counts[0.3][0] == counts[1.0][0] == 80
+    assert 0.15 * counts[1.0][1] < counts[0.3][1] < 0.5 * counts[1.0][1]
+    assert 0.15 * counts[1.0][2] < counts[0.3][2] < 0.5 * counts[1.0][2]
+
+
+def test_orders_scale_must_be_above_zero(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="above 0"):
+        _seed(orders_scale=0)
+    assert not Order.objects.exists()
+
+
+def _column_statistics(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s",
+            [table],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_seed_demo_leaves_planner_statistics_for_what_it_wrote(settings):
+    # Without them the next step's queries are planned as for empty tables.
+    settings.DEBUG = True
+    assert _column_statistics("customers_customer") == 0  # empty: nothing sampled
+    _seed(customers=40, months=6)
+    assert _column_statistics("customers_customer") > 0
+    assert _column_statistics("orders_order") > 0

@@ -28,10 +28,15 @@ class JobCommand(BaseCommand):
             "today).",
         )
 
+    def job_parameters(self, options: dict) -> dict:
+        """The job's parameters beyond --as-of (a command's own options)."""
+        return {}
+
     def handle(self, *args, **options):
         parameters = {}
         if options["as_of"]:
             parameters["as_of"] = iso_date(options["as_of"]).isoformat()
+        parameters.update(self.job_parameters(options))
         with tqdm(
             total=100, unit="%", file=self.stderr._out, desc=self.kind, leave=True
         ) as bar:

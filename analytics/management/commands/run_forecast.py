@@ -1,7 +1,26 @@
-"""python manage.py run_forecast [--as-of DATE]"""
+"""python manage.py run_forecast [--as-of DATE] [--horizon 6|12] [--top-products N]"""
+
+from argparse import ArgumentTypeError
 
 from analytics.management.commands._jobs import JobCommand
 from analytics.models import JobRun
+from analytics.runners import (
+    DEFAULT_TOP_PRODUCTS,
+    FORECAST_HORIZONS,
+    MAX_TOP_PRODUCTS,
+)
+
+
+def product_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if not 0 <= count <= MAX_TOP_PRODUCTS:
+        raise ArgumentTypeError(
+            f"{value!r} is not a whole number from 0 to {MAX_TOP_PRODUCTS}."
+        )
+    return count
 
 
 class Command(JobCommand):
@@ -10,3 +29,28 @@ class Command(JobCommand):
         "recorded on the Jobs page with its result."
     )
     kind = JobRun.Kind.FORECAST
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--horizon",
+            type=int,
+            choices=FORECAST_HORIZONS,
+            help="Months to forecast (default 12).",
+        )
+        parser.add_argument(
+            "--top-products",
+            type=product_count,
+            metavar="N",
+            help="Forecast the units of the N products with the most revenue over "
+            f"the last 12 months (0 to {MAX_TOP_PRODUCTS}, default "
+            f"{DEFAULT_TOP_PRODUCTS}); they get a suggested reorder quantity.",
+        )
+
+    def job_parameters(self, options: dict) -> dict:
+        parameters = {}
+        if options["horizon"] is not None:
+            parameters["horizon"] = options["horizon"]
+        if options["top_products"] is not None:
+            parameters["top_products"] = options["top_products"]
+        return parameters

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from inventory.demo import inventory_demo_create
 from products.demo import products_demo_create
+from sms.bulk import statistics_refresh
 from sms.roles import SALES_MANAGER, SALES_REP, roles_sync
 
 DEMO_PASSWORD = "sms-demo"  # noqa: S105 - printed for the demo; refused without DEBUG
@@ -63,6 +64,13 @@ class Command(BaseCommand):
             help="Months of history: interactions, orders (default: %(default)s).",
         )
         parser.add_argument(
+            "--orders-scale",
+            type=float,
+            default=1.0,
+            help="Multiplies how often each customer orders (default: 1.0; a "
+            "benchmark data set uses less to fit its size in order lines).",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=42,
@@ -75,6 +83,8 @@ class Command(BaseCommand):
                 "seed_demo creates users with known passwords and refuses to run "
                 "when DEBUG is off."
             )
+        if options["orders_scale"] <= 0:
+            raise CommandError("--orders-scale must be above 0.")
         created = self._users_ensure(password=options["password"])
         self.stdout.write(self.style.SUCCESS("Demo log-ins:"))
         for username, first, last, role in DEMO_USERS:
@@ -106,12 +116,16 @@ class Command(BaseCommand):
             self.stdout.write(f"Customers: {created} created.")
         elif options["customers"] > 0:
             self.stdout.write("Customers: demo customers already exist; kept.")
-        self._orders(seed=seed, months=options["months"])
+        # Each step below queries what the one before wrote in bulk.
+        statistics_refresh()
+        self._orders(seed=seed, months=options["months"], scale=options["orders_scale"])
+        statistics_refresh()
         self._opportunities(seed=seed, months=options["months"])
 
-    def _orders(self, *, seed: int, months: int) -> None:
+    def _orders(self, *, seed: int, months: int, scale: float = 1.0) -> None:
         from orders.demo import orders_seed
         from orders.models import Order
+        from orders.signals import orders_bulk_changed
 
         # The live orders' e-mail tasks run in-process without a broker, each logging
         # a line; the e-mails themselves are not sent (see orders.demo).
@@ -119,8 +133,11 @@ class Command(BaseCommand):
             created = orders_seed(
                 rng=random.Random(f"orders-{seed}"),  # noqa: S311 - demo data
                 months=months,
+                scale=scale,
                 progress=progress,
             )
+        # Written in bulk, past the model signals: tell who caches figures.
+        orders_bulk_changed.send(sender=Order)
         if created:
             detail = ", ".join(
                 f"{created[status]} {label.lower()}"

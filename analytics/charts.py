@@ -1,0 +1,336 @@
+"""Report and dashboard charts: matplotlib (Agg back end) rendered on the server to an
+SVG string that the page inlines, with the numbers in a table below it.
+
+One look everywhere: the Okabe-Ito palette (distinguishable with the common colour
+vision deficiencies), thousands separators, the currency on money axes, text kept as
+text (smaller files, the page's font, readable by screen readers), a title in the
+SVG's aria-label. Every bar carries an id ``bar-<series>-<n>``, so tests (and
+curious users) can count what was drawn.
+
+A chart is cached under a hash of everything it draws (kind, labels, values,
+options): the same figures give the same picture without running matplotlib again,
+and any change in the data or the filters makes a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # green
+    "#CC79A7",  # pink
+    "#56B4E9",  # sky
+    "#D55E00",  # vermillion
+    "#999999",  # grey
+    "#F0E442",  # yellow
+)
+MUTED = "#B8C4CE"  # the comparison series (same month last year...)
+CACHE_SECONDS = 24 * 3600
+VERSION = 2  # bump when the drawing code changes, so cached pictures are redrawn
+
+Number = Decimal | int | float
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[Number]
+    color: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What to draw. ``kind``: "bar" (grouped columns), "hbar" (horizontal bars,
+    largest first, for top-N lists and funnels), "line", "pareto" (bars sorted
+    descending plus the cumulative share on a second axis)."""
+
+    kind: str
+    title: str
+    labels: Sequence[str]
+    series: Sequence[Series]
+    unit: str = ""  # axis label: the currency, "orders", "days"...
+    percent: bool = False  # values are percentages (0-100)
+    options: dict = field(default_factory=dict)
+
+    def cache_key(self) -> str:
+        payload = repr(
+            (
+                VERSION,
+                self.kind,
+                self.title,
+                tuple(self.labels),
+                tuple(
+                    (s.name, tuple(str(v) for v in s.values), s.color)
+                    for s in self.series
+                ),
+                self.unit,
+                self.percent,
+                sorted(self.options.items()),
+            )
+        )
+        return "analytics:chart:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def chart_svg(chart: Chart) -> str:
+    """The chart as inline SVG, from the cache when the same chart was drawn before.
+    An empty string when there is nothing to draw."""
+    if not chart.labels or not any(len(s.values) for s in chart.series):
+        return ""
+    key = chart.cache_key()
+    svg = cache.get(key)
+    if svg is None:
+        svg = _render(chart)
+        cache.set(key, svg, CACHE_SECONDS)
+    return svg
+
+
+def _render(chart: Chart) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    with rc_context({"svg.fonttype": "none", "font.size": 9}):
+        height = chart.options.get("height") or _height(chart)
+        # Narrower figures for half-width columns keep the text a readable size.
+        figure = Figure(figsize=(chart.options.get("width") or 9, height), dpi=100)
+        axes = figure.add_subplot()
+        draw = {
+            "bar": _bars,
+            "hbar": _hbars,
+            "line": _lines,
+            "pareto": _pareto,
+        }[chart.kind]
+        draw(axes, chart)
+        axes.spines[["top", "right"]].set_visible(False)
+        figure.tight_layout()
+        out = io.StringIO()
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    return _inline(out.getvalue(), chart.title)
+
+
+def _height(chart: Chart) -> float:
+    if chart.kind == "hbar":
+        return max(2.2, 0.32 * len(chart.labels) + 0.8)
+    return 3.2
+
+
+def _inline(svg: str, title: str) -> str:
+    # Drop the XML prolog and the fixed size; CSS sizes the picture to its column.
+    svg = svg[svg.index("<svg") :]
+    label = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return re.sub(
+        r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
+        rf'<svg\1 class="w-100 h-auto sms-chart" role="img" aria-label="{label}"',
+        svg,
+        count=1,
+    )
+
+
+def _floats(values: Sequence[Number]) -> list[float]:
+    # Floats only for drawing: the table under the chart shows the exact amounts.
+    return [float(v or 0) for v in values]
+
+
+def _value_formatter(chart: Chart):
+    from matplotlib.ticker import FuncFormatter
+
+    if chart.percent:
+        return FuncFormatter(lambda v, _pos: f"{v:,.0f} %")
+    return FuncFormatter(lambda v, _pos: _compact(v))
+
+
+def _compact(value: float) -> str:
+    """Axis ticks: 950, 12,500, 1.2M: short enough for a phone-width chart."""
+    size = abs(value)
+    if size >= 10_000_000:
+        return f"{value / 1_000_000:,.0f}M"
+    if size >= 1_000_000:
+        return f"{value / 1_000_000:,.1f}M"
+    return f"{value:,.0f}"
+
+
+def _color(series: Series, index: int) -> str:
+    return series.color or PALETTE[index % len(PALETTE)]
+
+
+def _legend(axes, chart: Chart) -> None:
+    # Above the plot, in one row: inside it, the legend hid the tallest bars.
+    if len(chart.series) > 1:
+        axes.legend(
+            fontsize=8,
+            frameon=False,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=len(chart.series),
+        )
+
+
+def _bars(axes, chart: Chart) -> None:
+    count = len(chart.series)
+    width = 0.8 / count
+    positions = range(len(chart.labels))
+    for index, series in enumerate(chart.series):
+        offset = (index - (count - 1) / 2) * width
+        bars = axes.bar(
+            [p + offset for p in positions],
+            _floats(series.values),
+            width,
+            label=series.name,
+            color=_color(series, index),
+        )
+        for n, bar in enumerate(bars):
+            bar.set_gid(f"bar-{index}-{n}")
+    rotate = len(chart.labels) > 8
+    axes.set_xticks(
+        list(positions),
+        chart.labels,
+        rotation=45 if rotate else 0,
+        ha="right" if rotate else "center",
+        fontsize=8,
+    )
+    # At least six slots wide, so one or two bars are not drawn as giant blocks.
+    axes.set_xlim(-0.6, max(len(chart.labels), 6) - 0.4)
+    axes.yaxis.set_major_formatter(_value_formatter(chart))
+    axes.set_ylabel(chart.unit, fontsize=8)
+    axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    axes.set_axisbelow(True)
+    _legend(axes, chart)
+
+
+def _hbars(axes, chart: Chart) -> None:
+    count = len(chart.series)
+    height = 0.8 / count
+    positions = range(len(chart.labels))
+    for index, series in enumerate(chart.series):
+        offset = (index - (count - 1) / 2) * height
+        values = _floats(series.values)
+        bars = axes.barh(
+            [p + offset for p in positions],
+            values,
+            height,
+            label=series.name,
+            color=_color(series, index),
+        )
+        for n, bar in enumerate(bars):
+            bar.set_gid(f"bar-{index}-{n}")
+        if count == 1:
+            suffix = " %" if chart.percent else ""
+            axes.bar_label(
+                bars,
+                labels=[f"{v:,.0f}{suffix}" for v in values],
+                padding=3,
+                fontsize=8,
+            )
+    axes.set_yticks(
+        list(positions), [_short(label) for label in chart.labels], fontsize=8
+    )
+    axes.invert_yaxis()  # the first row (the largest) on top
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=4))  # no crowded tick labels
+    axes.xaxis.set_major_formatter(_value_formatter(chart))
+    axes.set_xlabel(chart.unit, fontsize=8)
+    axes.margins(x=0.12)
+    _legend(axes, chart)
+
+
+def _short(label: str, size: int = 32) -> str:
+    return label if len(label) <= size else label[: size - 1] + "…"
+
+
+def _lines(axes, chart: Chart) -> None:
+    positions = list(range(len(chart.labels)))
+    for index, series in enumerate(chart.series):
+        axes.plot(
+            positions,
+            _floats(series.values),
+            marker="o",
+            markersize=3,
+            linewidth=1.8,
+            label=series.name,
+            color=_color(series, index),
+        )
+    step = max(1, len(positions) // 12)
+    axes.set_xticks(
+        positions[::step],
+        list(chart.labels)[::step],
+        rotation=45 if len(positions) > 8 else 0,
+        ha="right" if len(positions) > 8 else "center",
+        fontsize=8,
+    )
+    axes.yaxis.set_major_formatter(_value_formatter(chart))
+    axes.set_ylabel(chart.unit, fontsize=8)
+    axes.set_ylim(bottom=0)
+    axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    _legend(axes, chart)
+
+
+def _pareto(axes, chart: Chart) -> None:
+    """Bars (already sorted, most frequent first) and the cumulative share."""
+    from matplotlib.ticker import FuncFormatter
+
+    values = _floats(chart.series[0].values)
+    positions = list(range(len(values)))
+    bars = axes.bar(
+        positions, values, 0.7, color=PALETTE[0], label=chart.series[0].name
+    )
+    for n, bar in enumerate(bars):
+        bar.set_gid(f"bar-0-{n}")
+    axes.set_xticks(
+        positions,
+        [_short(label, 20) for label in chart.labels],
+        rotation=30,
+        ha="right",
+        fontsize=8,
+    )
+    axes.set_ylabel(chart.unit, fontsize=8)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    total = sum(values) or 1.0
+    running, cumulative = 0.0, []
+    for value in values:
+        running += value
+        cumulative.append(100 * running / total)
+    share = axes.twinx()
+    share.plot(positions, cumulative, color=PALETTE[5], marker="o", markersize=3)
+    share.set_ylim(0, 105)
+    share.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f} %"))
+    share.set_ylabel("cumulative share", fontsize=8)
+    share.spines[["top"]].set_visible(False)
+
+
+def hbar_chart(
+    title: str,
+    rows: Sequence[dict],
+    value: str,
+    *,
+    label: str = "label",
+    top: int | None = None,
+    name: str = "",
+    unit: str | None = None,
+    options: dict | None = None,
+) -> Chart:
+    """Horizontal bars of ``rows`` (dicts, already in order): ``label`` names a
+    bar, ``value`` sizes it (None drawn as 0), the first ``top`` rows only. The
+    unit defaults to the currency."""
+    from django.conf import settings
+
+    shown = list(rows)[:top] if top else list(rows)
+    return Chart(
+        kind="hbar",
+        title=title,
+        labels=[str(row[label]) for row in shown],
+        series=[Series(name or title, [row[value] or 0 for row in shown])],
+        unit=settings.SMS_CURRENCY if unit is None else unit,
+        options=options or {},
+    )

@@ -1,0 +1,201 @@
+"""What every report is made of: the filters it was asked for (ReportContext), the
+querysets they select, and what it shows (a chart and the table under it).
+
+Revenue, everywhere: the net amount (after line and order discounts, before tax and
+shipping) of billable orders (confirmed, partially shipped, shipped, delivered; never
+drafts or cancelled orders), dated by the order date. With a category filter it is
+the net of that category's lines. See docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from analytics.charts import Chart
+from analytics.periods import Period
+from orders.models import Order, OrderLine
+from orders.selectors import order_line_scope, order_scope
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    # text, money, int, percent (0-100, one decimal), decimal, date, days
+    kind: str = "text"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind != "text" and self.kind != "date"
+
+
+@dataclass
+class Table:
+    columns: Sequence[Column]
+    rows: list[dict]
+    totals: dict | None = None  # a last row summing the table, when it means something
+    # Key whose values link somewhere: {"key": "name", "url": callable(row) -> str}
+    links: dict = field(default_factory=dict)
+
+
+@dataclass
+class ReportView:
+    """One tab of a report: a chart and the table under it."""
+
+    slug: str
+    title: str
+    table: Table
+    chart: Chart | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    user: object
+    period: Period
+    today: date
+    rep: object = None  # a User
+    region: str | None = None
+    channel: str | None = None
+    category: object = None  # a products.Category: itself and its children
+    options: dict = field(default_factory=dict)
+
+    def with_period(self, period: Period) -> ReportContext:
+        return ReportContext(
+            self.user,
+            period,
+            self.today,
+            self.rep,
+            self.region,
+            self.channel,
+            self.category,
+            self.options,
+        )
+
+    def category_q(self, prefix: str = "") -> Q:
+        category = self.category
+        return Q(**{f"{prefix}product__category": category}) | Q(
+            **{f"{prefix}product__category__parent": category}
+        )
+
+    def orders(self, period: Period | None = None) -> QuerySet[Order]:
+        """Billable orders in the period that the user may see, filtered. With a
+        category, the orders holding at least one line of it."""
+        period = period or self.period
+        orders = (
+            order_scope(user=self.user)
+            .billable()
+            .filter(order_date__range=(period.start, period.end))
+        )
+        if self.rep is not None:
+            orders = orders.filter(owner=self.rep)
+        if self.region:
+            orders = orders.filter(customer__region=self.region)
+        if self.channel:
+            orders = orders.filter(customer__source_channel=self.channel)
+        if self.category is not None:
+            lines = OrderLine.objects.filter(self.category_q(), order=OuterRef("pk"))
+            orders = orders.filter(Exists(lines))
+        return orders
+
+    def lines(self, period: Period | None = None) -> QuerySet[OrderLine]:
+        """Lines of billable orders in the period that the user may see, filtered."""
+        period = period or self.period
+        lines = order_line_scope(user=self.user).filter(
+            order__status__in=Order.BILLABLE,
+            order__order_date__range=(period.start, period.end),
+        )
+        if self.rep is not None:
+            lines = lines.filter(order__owner=self.rep)
+        if self.region:
+            lines = lines.filter(order__customer__region=self.region)
+        if self.channel:
+            lines = lines.filter(order__customer__source_channel=self.channel)
+        if self.category is not None:
+            lines = lines.filter(self.category_q())
+        return lines
+
+    def filter_key(self) -> tuple:
+        """Everything that selects data, for cache keys."""
+        return (
+            getattr(self.user, "pk", None),
+            self.period.start,
+            self.period.end,
+            getattr(self.rep, "pk", None),
+            self.region,
+            self.channel,
+            getattr(self.category, "pk", None),
+            tuple(sorted(self.options.items())),
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report page: its slug (/analytics/reports/<slug>/), title, the optional
+    filters it offers, its tabs and the function that builds a tab."""
+
+    slug: str
+    title: str
+    description: str
+    filters: Sequence[str]
+    views: Sequence[tuple[str, str]]  # (slug, title)
+    build: Callable[[ReportContext, str], ReportView]
+    # Extra GET parameters the report reads, shown as selects:
+    # (name, label, [(value, text), ...]); the first choice is the default.
+    options: Sequence[tuple[str, str, Sequence[tuple[str, str]]]] = ()
+    method: str = ""  # how this report's numbers are computed, shown on the page
+
+    def option_values(self, data) -> dict:
+        """The valid option values in ``data`` (request.GET); others are ignored."""
+        values = {}
+        for name, _label, choices in self.options:
+            value = data.get(name)
+            if value and value in {choice for choice, _text in choices}:
+                values[name] = value
+        return values
+
+
+REPORTS: dict[str, Report] = {}
+
+
+def report_register(report: Report) -> Report:
+    REPORTS[report.slug] = report
+    return report
+
+
+def cut_note(shown: int, total: int, what: str, *, top: bool = False) -> str:
+    """The note under a table cut to its first rows ("" when nothing was cut);
+    ``top`` when the rows are ranked by a figure ("the top 500 of...")."""
+    if total <= shown:
+        return ""
+    text = (
+        _("Showing the top %(shown)s of %(total)s %(what)s")
+        if top
+        else _("Showing the first %(shown)s of %(total)s %(what)s")
+    )
+    return (text + _("; the totals cover all %(total)s.")) % {
+        "shown": shown,
+        "total": total,
+        "what": what,
+    }
+
+
+def share(part, whole) -> Decimal | None:
+    """part / whole as a percentage with one decimal; None when whole is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def ratio(part, whole, places: str = "0.01") -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal(places))
