@@ -19,6 +19,12 @@ from analytics.periods import (
     custom_period,
     preset_period,
 )
+from analytics.runners import (
+    DEFAULT_REORDER_COVER_MONTHS,
+    DEFAULT_TOP_PRODUCTS,
+    FORECAST_HORIZONS,
+    MAX_TOP_PRODUCTS,
+)
 from analytics.services import driver_value_problem
 from customers.models import Customer
 from customers.selectors import customer_regions, owner_choices
@@ -54,9 +60,44 @@ class JobStartForm(forms.Form):
         ),
     )
 
+    top_products = forms.IntegerField(
+        label=_("Products in units"),
+        min_value=0,
+        max_value=MAX_TOP_PRODUCTS,
+        required=False,
+        help_text=_(
+            "Sales forecast only: the top products by revenue forecast in units "
+            "(0 to %(max)d; blank: %(default)d)."
+        )
+        % {"max": MAX_TOP_PRODUCTS, "default": DEFAULT_TOP_PRODUCTS},
+    )
+    reorder_cover_months = forms.IntegerField(
+        label=_("Reorder cover (months)"),
+        min_value=1,
+        max_value=max(FORECAST_HORIZONS),
+        required=False,
+        help_text=_(
+            "Sales forecast only: months of demand a reorder suggestion covers, "
+            "lead time plus review period (blank: %(default)d)."
+        )
+        % {"default": DEFAULT_REORDER_COVER_MONTHS},
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["as_of"].initial = timezone.localdate
+
+    def clean(self):
+        data = super().clean()
+        cover = data.get("reorder_cover_months")
+        horizon = data.get("horizon") or max(FORECAST_HORIZONS)
+        if data.get("kind") == JobRun.Kind.FORECAST and cover and cover > horizon:
+            self.add_error(
+                "reorder_cover_months",
+                _("At most the forecast horizon (%(horizon)d months).")
+                % {"horizon": horizon},
+            )
+        return data
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
@@ -66,12 +107,12 @@ class JobStartForm(forms.Form):
 
     def parameters(self) -> dict:
         parameters = {"as_of": self.cleaned_data["as_of"].isoformat()}
-        horizon = self.cleaned_data.get("horizon")
-        if horizon and self.cleaned_data.get("kind") == JobRun.Kind.FORECAST:
-            parameters["horizon"] = horizon
-        k = self.cleaned_data.get("k")
-        if k is not None and self.cleaned_data.get("kind") == JobRun.Kind.SEGMENTATION:
-            parameters["k"] = k
+        kind = self.cleaned_data.get("kind")
+        forecast_only = ("horizon", "top_products", "reorder_cover_months")
+        for name in forecast_only if kind == JobRun.Kind.FORECAST else ("k",):
+            value = self.cleaned_data.get(name)
+            if value is not None and name in self.fields:
+                parameters[name] = value
         return parameters
 
 
@@ -116,9 +157,9 @@ class ReportFilterForm(forms.Form):
         empty_label=_("All categories"),
     )
 
-    def __init__(self, data=None, *, user, fields=(), **kwargs):
+    def __init__(self, data=None, *, user, fields=(), dated=True, **kwargs):
         super().__init__(data, **kwargs)
-        wanted = {"period", "start", "end", *fields}
+        wanted = {*(("period", "start", "end") if dated else ()), *fields}
         if not user_is_manager(user):
             wanted.discard("rep")  # a rep's reports are their own already
         for name in list(self.fields):
@@ -136,6 +177,8 @@ class ReportFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "period" not in self.fields:
+            return data  # figures as of today: any period in the URL is ignored
         preset = data.get("period") or DEFAULT_PRESET
         start, end = data.get("start"), data.get("end")
         if preset == "custom" or ((start or end) and not data.get("period")):
@@ -153,8 +196,8 @@ class ReportFilterForm(forms.Form):
         return data
 
     def report_period(self, *, today) -> Period:
-        """The chosen period; the default when the form is invalid."""
-        if self.is_valid():
+        """The chosen period; the default when the form is invalid or offers none."""
+        if self.is_valid() and "period" in self.fields:
             preset = self.cleaned_data["period"]
             if preset == "custom":
                 return custom_period(

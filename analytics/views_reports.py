@@ -42,9 +42,10 @@ def report_context(
 
 
 def _about(report: Report, ctx: ReportContext, view_title: str, user) -> list:
+    period = f"{ctx.period.start.isoformat()} to {ctx.period.end.isoformat()}"
     about = [
         ("Report", f"{report.title}: {view_title}"),
-        ("Period", f"{ctx.period.start.isoformat()} to {ctx.period.end.isoformat()}"),
+        ("Period", period) if report.dated else ("As of", ctx.today.isoformat()),
         ("Scope", "every customer" if user_is_manager(user) else "your customers"),
     ]
     for name, value in (
@@ -80,12 +81,15 @@ def report_view(request: HttpRequest, slug: str) -> HttpResponse:
     view = request.GET.get("view") or report.views[0][0]
     if view not in views:
         raise Http404
-    form = ReportFilterForm(request.GET, user=request.user, fields=report.filters)
+    form = ReportFilterForm(
+        request.GET, user=request.user, fields=report.filters, dated=report.dated
+    )
     ctx = report_context(request, form, options=report.option_values(request.GET))
     result = figures_cached(
         f"report-{report.slug}-{view}", ctx, lambda: report.build(ctx, view)
     )
-    filename = f"{report.slug}-{view}-{ctx.period.start}-{ctx.period.end}"
+    dates = (ctx.period.start, ctx.period.end) if report.dated else (ctx.today,)
+    filename = "-".join(map(str, (report.slug, view, *dates)))
     download = request.GET.get("format")
     if download == "csv":
         return csv_response(result.table, filename)
@@ -99,6 +103,7 @@ def report_view(request: HttpRequest, slug: str) -> HttpResponse:
         "result": result,
         "form": form,
         "ctx": ctx,
+        "as_of": None if report.dated else ctx.today,
         "chart": chart_svg(result.chart) if result.chart else "",
         "table_body": table_body_html(result.table),
         "table_totals": table_totals_html(result.table),

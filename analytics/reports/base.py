@@ -152,6 +152,8 @@ class Report:
     # (name, label, [(value, text), ...]); the first choice is the default.
     options: Sequence[tuple[str, str, Sequence[tuple[str, str]]]] = ()
     method: str = ""  # how this report's numbers are computed, shown on the page
+    # False for figures as of today (receivables): the page offers no period.
+    dated: bool = True
 
     def option_values(self, data) -> dict:
         """The valid option values in ``data`` (request.GET); others are ignored."""

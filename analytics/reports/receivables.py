@@ -1,6 +1,6 @@
 """Receivables report: the money customers still owe, by how late it is (aging
-buckets), overall and per customer. As of today: the period filter does not apply,
-because a balance is what is owed now, whatever the order's date."""
+buckets), overall and per customer. As of today, so the page offers no period: a
+balance is what is owed now, whatever the order's date."""
 
 from __future__ import annotations
 
@@ -126,8 +126,8 @@ def aging_view(ctx: ReportContext) -> ReportView:
 
 def _as_of(ctx: ReportContext) -> str:
     return _(
-        "Balances owed today (%(today)s) on billable orders of any date: the "
-        "period filter does not apply here."
+        "Balances owed today (%(today)s) on billable orders of any date, so "
+        "there is no period to choose."
     ) % {"today": ctx.today.isoformat()}
 
 
@@ -241,11 +241,12 @@ report_register(
         title="Receivables",
         description=(
             "What customers owe today, by days past the due date: overall and per "
-            "customer. The period does not apply."
+            "customer. Always as of today."
         ),
         filters=("rep", "region", "channel"),
         views=(("aging", "Aging"), ("customers", "By customer")),
         build=build,
+        dated=False,
         method=(
             "Balance due is an order's total (net after discounts, plus tax and "
             "shipping) minus what has been paid (payments less refunds), on "
@@ -253,9 +254,8 @@ report_register(
             "that are not fully paid; drafts and cancelled orders owe nothing. "
             "Days past due count from the order's due date (order date plus the "
             "customer's payment terms) to today: current is not yet due, then "
-            "1-30, 31-60, 61-90 and over 90 days late. Aging is as of today, "
-            "whatever period is chosen. The rep filter selects the order's sales "
-            "rep; the owner column is the customer's owner."
+            "1-30, 31-60, 61-90 and over 90 days late. The rep filter selects "
+            "the order's sales rep; the owner column is the customer's owner."
         ),
     )
 )

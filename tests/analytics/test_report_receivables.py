@@ -3,6 +3,7 @@ small hand-computed set of orders: partial payments, a refund, discounts, tax an
 shipping, each bucket's edges, and orders that owe nothing (paid, draft,
 cancelled)."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -121,12 +122,35 @@ def test_aging_buckets_for_a_manager(manager_client, data):
     assert (table.totals["orders"], table.totals["balance"]) == (8, D("910.00"))
     body = response.content.decode()
     assert bars(body) == 5
-    assert "the period filter does not apply" in body
+    assert "there is no period to choose" in body
 
 
 def test_aging_ignores_the_period(manager_client, data):
     last_year = shown_table(_get(manager_client, period="last_year"))
     assert last_year.totals["balance"] == D("910.00")
+
+
+def test_the_page_offers_no_period_and_says_as_of_today(manager_client, data):
+    from openpyxl import load_workbook
+
+    today = timezone.localdate()
+    # A period in the URL, even a broken one, is neither shown nor an error.
+    response = _get(manager_client, period="custom", start="not a date")
+    form = response.context["form"]
+    assert {"period", "start", "end"}.isdisjoint(form.fields)
+    assert form.is_valid()
+    body = response.content.decode()
+    assert 'name="period"' not in body and 'name="start"' not in body
+    assert f"As of today, {today:%-d %b %Y}" in body
+    assert shown_table(response).totals["balance"] == D("910.00")
+
+    xlsx = manager_client.get(URL, {"format": "xlsx", "period": "last_year"})
+    assert f'filename="receivables-aging-{today}.xlsx"' in xlsx["Content-Disposition"]
+    about = dict(
+        load_workbook(io.BytesIO(xlsx.content))["About"].iter_rows(values_only=True)
+    )
+    assert about["As of"] == today.isoformat()
+    assert "Period" not in about
 
 
 def test_aging_for_a_rep_leaves_out_other_reps_customers(client, data):

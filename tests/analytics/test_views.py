@@ -200,6 +200,54 @@ def test_the_k_field_is_checked_and_ignored_for_a_forecast(
     assert JobRun.objects.get(kind="segmentation").parameters == {"as_of": today}
 
 
+def test_a_manager_sets_the_forecast_products_and_reorder_cover_from_the_jobs_page(
+    manager_client, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate().isoformat()
+    page = manager_client.get("/analytics/jobs/").content.decode()
+    assert 'name="top_products"' in page and 'name="reorder_cover_months"' in page
+    bad = (
+        ({"top_products": 201}, "top_products"),
+        ({"top_products": -1}, "top_products"),
+        ({"reorder_cover_months": 0}, "reorder_cover_months"),
+        # longer than the horizon asked for
+        ({"horizon": 6, "reorder_cover_months": 7}, "reorder_cover_months"),
+    )
+    for fields, name in bad:
+        response = manager_client.post(
+            "/analytics/jobs/", {"kind": "forecast", "as_of": today, **fields}
+        )
+        assert response.status_code == 400
+        assert response.context["form"].has_error(name), fields
+    assert not JobRun.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            "/analytics/jobs/",
+            {
+                "kind": "forecast",
+                "as_of": today,
+                "horizon": 6,
+                "top_products": 0,
+                "reorder_cover_months": 6,
+            },
+        )
+    assert response.status_code == 302
+    job = JobRun.objects.get()
+    assert job.parameters == {
+        "as_of": today,
+        "horizon": 6,
+        "top_products": 0,
+        "reorder_cover_months": 6,
+    }
+    # A segmentation ignores the forecast's fields.
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            "/analytics/jobs/",
+            {"kind": "segmentation", "as_of": today, "top_products": 5},
+        )
+    assert JobRun.objects.get(kind="segmentation").parameters == {"as_of": today}
+
+
 def test_starting_a_job_with_the_broker_down_queues_it_and_says_so(
     manager_client, django_capture_on_commit_callbacks
 ):
