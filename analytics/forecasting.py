@@ -268,8 +268,12 @@ def _holt_winters(y: np.ndarray, steps: int, frame: pd.DataFrame, drivers) -> Fi
         warnings.simplefilter("always", ConvergenceWarning)
         model = ExponentialSmoothing(y, initialization_method="estimated", **terms)
         fit = model.fit()
+        # forecast() predicts again, and on a perfectly flat series its information
+        # criteria take log(0): harmless, so it stays inside the filter too.
+        fitted = np.asarray(fit.fittedvalues, float)
+        forecast = np.asarray(fit.forecast(steps))
     notes = ("not converged",) if caught else ()
-    return np.asarray(fit.fittedvalues, float), np.asarray(fit.forecast(steps)), notes
+    return fitted, forecast, notes
 
 
 @dataclass(frozen=True)
