@@ -114,17 +114,12 @@ def _hbar(title: str, rows: list[dict], value: str, label: str) -> Chart:
 
 
 def by_customer(ctx: ReportContext) -> ReportView:
-    orders = ctx.orders()
+    # Grouped by the customer id alone, names fetched for the shown rows only (see
+    # products.by_product). Ties at the cut go by customer id; the rows shown are
+    # ordered by revenue, then name.
     found = list(
-        orders.values(
-            "customer_id",
-            "customer__name",
-            "customer__region",
-            "customer__source_channel",
-            "customer__owner__first_name",
-            "customer__owner__last_name",
-            "customer__owner__username",
-        )
+        ctx.orders()
+        .values("customer_id")
         .annotate(
             revenue=Sum("net_total"),
             orders=Count("pk"),
@@ -133,36 +128,52 @@ def by_customer(ctx: ReportContext) -> ReportView:
             all_orders=grand_sum(Count("pk"), IntegerField()),
             all_count=group_count("customer_id"),
         )
-        .order_by("-revenue", "customer__name", "customer_id")[:ROW_LIMIT]
+        .order_by("-revenue", "customer_id")[:ROW_LIMIT]
     )
+    shown = [row["customer_id"] for row in found]
+    customers = {
+        customer["pk"]: customer
+        for customer in Customer.objects.filter(pk__in=shown).values(
+            "pk",
+            "name",
+            "region",
+            "source_channel",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+        )
+    }
     # The last order at any date, for the shown customers only: one index range
     # per customer rather than a subquery per order row.
     last = dict(
         Order.objects.billable()
-        .filter(customer_id__in=[row["customer_id"] for row in found])
+        .filter(customer_id__in=shown)
         .values("customer_id")
         .annotate(last=Max("order_date"))
         .values_list("customer_id", "last")
         .order_by()
     )
-    rows = [
-        {
-            "customer_id": row["customer_id"],
-            "customer": row["customer__name"],
-            "owner": _person(
-                row["customer__owner__first_name"],
-                row["customer__owner__last_name"],
-                row["customer__owner__username"],
-            ),
-            "region": row["customer__region"],
-            "channel": _channel_label(row["customer__source_channel"]),
-            "revenue": row["revenue"],
-            "orders": row["orders"],
-            "average": ratio(row["revenue"], row["orders"]),
-            "last_order": last.get(row["customer_id"]),
-        }
-        for row in found
-    ]
+    rows = []
+    for row in found:
+        customer = customers[row["customer_id"]]
+        rows.append(
+            {
+                "customer_id": row["customer_id"],
+                "customer": customer["name"],
+                "owner": _person(
+                    customer["owner__first_name"],
+                    customer["owner__last_name"],
+                    customer["owner__username"],
+                ),
+                "region": customer["region"],
+                "channel": _channel_label(customer["source_channel"]),
+                "revenue": row["revenue"],
+                "orders": row["orders"],
+                "average": ratio(row["revenue"], row["orders"]),
+                "last_order": last.get(row["customer_id"]),
+            }
+        )
+    rows.sort(key=lambda row: (-row["revenue"], row["customer"], row["customer_id"]))
     every = found[0] if found else {}
     count, revenue = every.get("all_count", 0), every.get("all_revenue") or ZERO
     order_count = int(every.get("all_orders") or 0)

@@ -309,11 +309,32 @@ def test_the_first_500_products_are_shown_with_a_note(manager_client, monkeypatc
     assert data
 
 
+def test_products_with_equal_revenue_are_listed_by_sku(manager_client):
+    warehouse = WarehouseFactory()
+    customer = CustomerFactory()
+    # Created in the reverse of their SKUs' order, so ids and SKUs disagree.
+    skus = ["TIE-C", "TIE-B", "TIE-A"]
+    products = [ProductFactory(sku=sku, list_price=D("25.00")) for sku in skus]
+    top = ProductFactory(sku="TIE-Z", list_price=D("90.00"))
+    for product in (*products, top):
+        stock_receive(product=product, warehouse=warehouse, quantity=10, user=None)
+    _order(
+        customer,
+        date(2026, 2, 1),
+        [LineInput(product=p, quantity=2) for p in (*products, top)],
+        warehouse=warehouse,
+    )
+    response = report_get(manager_client, "products", **Q1)
+    assert column(response, "sku") == ["TIE-Z", "TIE-A", "TIE-B", "TIE-C"]
+    assert column(response, "revenue") == [D("180.00"), *[D("50.00")] * 3]
+
+
 # The page itself takes 10 (session, user, permissions, roles, the filter choices,
-# the navbar's counts); then one query per tab, totals included.
+# the navbar's counts); then one query per tab, totals included, and by product a
+# second one for the shown products' names.
 @pytest.mark.parametrize(
     ("view", "most"),
-    [("by-product", 11), ("by-category", 11), ("slow-movers", 11)],
+    [("by-product", 12), ("by-category", 11), ("slow-movers", 11)],
 )
 def test_query_counts_do_not_grow_with_the_data(manager_client, data, view, most):
     params = {"view": view, **Q1}
