@@ -157,7 +157,14 @@ class OrderAdmin(admin.ModelAdmin):
         TransitionInline,
         EmailInline,
     )
-    actions = ("confirm", "return_to_draft", "cancel", "ship_rest", "deliver")
+    actions = (
+        "confirm",
+        "return_to_draft",
+        "cancel",
+        "ship_rest",
+        "close_short",
+        "deliver",
+    )
 
     def has_add_permission(self, request):
         # Orders are placed on the order pages or imported (services check them).
@@ -191,6 +198,12 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Ship everything still open", permissions=["ship"])
     def ship_rest(self, request, queryset):
         _run(self, request, queryset, "shipped", _ship_rest)
+
+    @admin.action(
+        description="Close short (cancel what is not shipped)", permissions=["confirm"]
+    )
+    def close_short(self, request, queryset):
+        _run(self, request, queryset, "closed short", services.order_close_short)
 
     @admin.action(description="Mark delivered", permissions=["ship"])
     def deliver(self, request, queryset):

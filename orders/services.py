@@ -7,6 +7,7 @@ The lifecycle::
       ^                  |   |                                                  |
       +--return to draft-+   +--ship (all)--> shipped --deliver--> delivered <--+
     draft, confirmed --cancel--> cancelled
+    partially shipped --close short--> shipped (the rest is cancelled)
 
 Each transition is one function, one transaction: it locks the order row first (so
 two clicks on "confirm" cannot both reserve), checks the status, moves stock through
@@ -25,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from inventory.services import (
@@ -504,6 +506,114 @@ def order_ship(
         shipment=shipment,
     )
     return shipment
+
+
+@transaction.atomic
+def order_close_short(
+    *, order: Order, user: AbstractBaseUser | None, reason: str = ""
+) -> Order:
+    """Finish a partially shipped order whose rest will never ship.
+
+    The reservation of every open unit is released and each line is cut to what
+    has shipped, repriced at its own stored price, discounts and tax rate (the
+    catalogue may have changed since the order was placed). Lines with nothing
+    shipped are removed. The order becomes shipped, with a smaller total.
+    """
+    order = _order_locked(order)
+    if order.status == Status.CONFIRMED:
+        raise ValidationError(
+            _("Nothing has shipped on this order yet; cancel it instead.")
+        )
+    if order.status != Status.PARTIALLY_SHIPPED:
+        raise ValidationError(
+            _("Only a partially shipped order can be closed short; this one is %(s)s.")
+            % {"s": order.get_status_display().lower()}
+        )
+    # of=("self",): the products are read, not changed; leave their rows unlocked.
+    lines = list(
+        order.lines.select_related("product")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    kept = [line for line in lines if line.quantity_shipped > 0]
+    dropped = [line for line in lines if line.quantity_shipped == 0]
+    amounts = {
+        line.pk: line_amounts(
+            quantity=line.quantity_shipped,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_rate=line.tax_rate,
+            order_discount_percent=order.discount_percent,
+        )
+        for line in kept
+    }
+    totals = order_amounts(lines=amounts.values(), shipping=order.shipping_charge)
+    if totals.total < order.amount_paid:
+        raise ValidationError(
+            _(
+                "The new total %(total)s is below the %(paid)s already paid; "
+                "record a refund first."
+            )
+            % {"total": totals.total, "paid": order.amount_paid}
+        )
+    cancelled = ", ".join(
+        f"{line.quantity_open} x {line.sku}" for line in lines if line.quantity_open
+    )
+    stock_release_lines(
+        lines=_reserved_lines(order), reference=order.number, source=order, user=user
+    )
+    # Saved one by one, not bulk-updated: post_save and post_delete tell analytics
+    # that the figures changed. Kept lines are updated in place because shipment
+    # lines point at them.
+    for line in kept:
+        line_amount = amounts[line.pk]
+        line.quantity = line.quantity_shipped
+        line.gross_amount = line_amount.gross
+        line.discount_amount = line_amount.discount
+        line.net_amount = line_amount.net
+        line.tax_amount = line_amount.tax
+        line.save(
+            update_fields=[
+                "quantity",
+                "gross_amount",
+                "discount_amount",
+                "net_amount",
+                "tax_amount",
+            ]
+        )
+    if dropped:
+        OrderLine.objects.filter(pk__in=[line.pk for line in dropped]).delete()
+    note = _("Closed short: %(lines)s not shipped.") % {"lines": cancelled}
+    if reason.strip():
+        note = f"{note} {reason.strip()}"
+    note_length = OrderTransition._meta.get_field("note").max_length
+    _transition(
+        order=order,
+        to=Status.SHIPPED,
+        user=user,
+        note=Truncator(note).chars(note_length),
+    )
+    order.subtotal = totals.subtotal
+    order.discount_total = totals.discount
+    order.net_total = totals.net
+    order.tax_total = totals.tax
+    order.total = totals.total
+    order.shipped_at = timezone.now()
+    # The due date stays the one set on confirmation; the balance due follows from
+    # the new total.
+    order.save(
+        update_fields=[
+            "status",
+            "shipped_at",
+            "subtotal",
+            "discount_total",
+            "net_total",
+            "tax_total",
+            "total",
+            "updated_at",
+        ]
+    )
+    return order
 
 
 @transaction.atomic

@@ -18,6 +18,11 @@ urlpatterns = [
     ),
     path("<int:pk>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("<int:pk>/ship/", views.order_ship_view, name="order-ship"),
+    path(
+        "<int:pk>/close-short/",
+        views.order_close_short_view,
+        name="order-close-short",
+    ),
     path("<int:pk>/deliver/", views.order_deliver_view, name="order-deliver"),
     path("<int:pk>/payment/", views.payment_create_view, name="payment-create"),
     path("<int:pk>/refund/", views.refund_create_view, name="refund-create"),

@@ -312,6 +312,23 @@ def order_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@permission_required("orders.confirm_order", raise_exception=True)
+def order_close_short_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(
+        request,
+        order,
+        lambda: services.order_close_short(
+            order=order, user=request.user, reason=reason
+        ),
+        "Order {number} closed short: the open units were cancelled and their "
+        "stock released.",
+    )
+
+
+@require_POST
 @permission_required("orders.ship_order", raise_exception=True)
 def order_deliver_view(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)

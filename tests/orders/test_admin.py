@@ -127,3 +127,31 @@ def test_the_outbox_sweep_is_a_periodic_task_admins_can_edit():
     task = PeriodicTask.objects.get(task="orders.tasks.order_emails_sweep")
     assert task.enabled
     assert task.crontab.minute == "*/5"
+
+
+def test_close_short_action_releases_the_rest_and_reports_refusals(admin_client):
+    warehouse = WarehouseFactory(code="MAIN")
+    product = ProductFactory()
+    stocked(product, warehouse, 10)
+    partly = draft_order(warehouse=warehouse, lines=[(product, 4)])
+    confirmed = draft_order(warehouse=warehouse, lines=[(product, 2)])
+    for order in (partly, confirmed):
+        services.order_confirm(order=order, user=None)
+    line = partly.lines.get()
+    services.order_ship(order=partly, user=None, quantities={line.pk: 1})
+    url = reverse("admin:orders_order_changelist")
+
+    response = admin_client.post(
+        url,
+        {"action": "close_short", "_selected_action": [partly.pk, confirmed.pk]},
+        follow=True,
+    )
+
+    text = response.content.decode()
+    assert "1 order(s) closed short." in text
+    assert f"{confirmed.number}: Nothing has shipped on this order yet" in text
+    partly.refresh_from_db()
+    assert partly.status == Order.Status.SHIPPED
+    assert partly.lines.get().quantity == 1
+    item = StockItem.objects.get(product=product)
+    assert (item.on_hand, item.reserved) == (9, 2)  # only the confirmed order's 2

@@ -132,6 +132,7 @@ TRANSITIONS = {
     "cancel": lambda order: services.order_cancel(order=order, user=None),
     "ship": lambda order: _ship_all(order),
     "deliver": lambda order: services.order_deliver(order=order, user=None),
+    "close_short": lambda order: services.order_close_short(order=order, user=None),
 }
 ALLOWED = {
     S.DRAFT: {"confirm": S.CONFIRMED, "cancel": S.CANCELLED},
@@ -140,7 +141,7 @@ ALLOWED = {
         "cancel": S.CANCELLED,
         "ship": S.SHIPPED,
     },
-    S.PARTIALLY_SHIPPED: {"ship": S.SHIPPED},
+    S.PARTIALLY_SHIPPED: {"ship": S.SHIPPED, "close_short": S.SHIPPED},
     S.SHIPPED: {"deliver": S.DELIVERED},
     S.DELIVERED: {},
     S.CANCELLED: {},

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from tests.customers.factories import CustomerFactory
 from tests.inventory.factories import WarehouseFactory, stocked
 from tests.orders.factories import draft_order, priced_product
 from tests.products.factories import ProductFactory
-from tests.sms.factories import RepFactory
+from tests.sms.factories import RepFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -212,12 +213,76 @@ def test_refunds_are_for_managers(client, rep, manager):
     assert order.amount_paid == D("6.00")
 
 
+def _partly_shipped(owner, *, stock=5):
+    """A rep's order of 4 x 10.00 (20 % tax), 1 shipped."""
+    warehouse = WarehouseFactory(code="MAIN")
+    product = priced_product("10.00", sku="CHAIR")
+    order = draft_order(
+        customer=CustomerFactory(owner=owner),
+        warehouse=warehouse,
+        lines=[(product, 4)],
+        stock=stock,
+    )
+    services.order_confirm(order=order, user=owner)
+    line = order.lines.get()
+    services.order_ship(order=order, user=owner, quantities={line.pk: 1})
+    return order, product
+
+
+def test_manager_closes_a_reps_order_short_from_the_order_page(manager_client, rep):
+    order, product = _partly_shipped(rep)
+    page = manager_client.get(order.get_absolute_url()).content.decode()
+    url = reverse("orders:order-close-short", args=[order.pk])
+    assert f'action="{url}"' in page
+    assert "will be cancelled" in page and "total reduced" in page
+
+    response = manager_client.post(url, {"reason": "No longer stocked"}, follow=True)
+
+    assert response.redirect_chain == [(order.get_absolute_url(), 302)]
+    text = response.content.decode()
+    assert f"Order {order.number} closed short" in text
+    assert "Closed short: 3 x CHAIR not shipped. No longer stocked" in text
+    assert f'action="{url}"' not in text  # shipped now: no second close
+    order.refresh_from_db()
+    assert order.status == Order.Status.SHIPPED
+    assert response.context["lines"][0].quantity == 1
+    assert (order.net_total, order.total) == (D("10.00"), D("12.00"))
+    assert re.search(r'data-testid="total">12\.00 ', text)
+    item = StockItem.objects.get(product=product)
+    assert (item.on_hand, item.reserved) == (4, 0)
+
+
+def test_close_short_refusals_are_shown_as_messages(rep_client, rep):
+    order, _product = _partly_shipped(rep)
+    services.payment_record(order=order, user=rep, amount=D("20.00"))
+    url = reverse("orders:order-close-short", args=[order.pk])
+
+    response = rep_client.post(url, follow=True)
+
+    assert "record a refund first" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PARTIALLY_SHIPPED
+    assert rep_client.get(url).status_code == 405
+
+
+def test_close_short_needs_the_confirm_permission_and_the_order_in_scope(client, rep):
+    order, _product = _partly_shipped(rep)
+    url = reverse("orders:order-close-short", args=[order.pk])
+    client.force_login(UserFactory())  # no role
+    assert client.post(url).status_code == 403
+    client.force_login(RepFactory())  # another rep
+    assert client.post(url).status_code == 404
+    order.refresh_from_db()
+    assert order.status == Order.Status.PARTIALLY_SHIPPED
+
+
 def test_another_reps_order_is_a_404_everywhere(rep_client):
     order = draft_order(stock=5)  # owned by a new rep
     get_urls = ["order-detail", "order-update", "order-ship", "payment-create"]
     post_urls = [
         "order-confirm",
         "order-cancel",
+        "order-close-short",
         "order-deliver",
         "order-return-to-draft",
     ]
