@@ -90,13 +90,21 @@ def test_run_forecast_takes_the_horizon_and_the_number_of_products():
         "6",
         "--top-products",
         "5",
+        "--reorder-cover-months",
+        "3",
         stdout=StringIO(),
         stderr=StringIO(),
     )
     job = JobRun.objects.get()
-    assert job.parameters == {"as_of": "2024-12-31", "horizon": 6, "top_products": 5}
+    assert job.parameters == {
+        "as_of": "2024-12-31",
+        "horizon": 6,
+        "top_products": 5,
+        "reorder_cover_months": 3,
+    }
     assert job.summary["horizon"] == 6
     assert job.summary["top_products"] == 5
+    assert job.summary["reorder"]["cover_months"] == 3
     # The one product sold (February to December: 11 months, mostly 0).
     (product,) = job.summary["products"]
     assert product["months"] == 11
@@ -108,6 +116,7 @@ def test_run_forecast_takes_the_horizon_and_the_number_of_products():
     [
         ("--horizon", "9", "invalid choice"),
         ("--top-products", "500", "not a whole number from 0 to 200"),
+        ("--reorder-cover-months", "13", "invalid choice"),
     ],
 )
 def test_run_forecast_refuses_bad_options(option, value, message):

@@ -1,10 +1,12 @@
-"""python manage.py run_forecast [--as-of DATE] [--horizon 6|12] [--top-products N]"""
+"""python manage.py run_forecast [--as-of DATE] [--horizon 6|12] [--top-products N]
+[--reorder-cover-months N]"""
 
 from argparse import ArgumentTypeError
 
 from analytics.management.commands._jobs import JobCommand
 from analytics.models import JobRun
 from analytics.runners import (
+    DEFAULT_REORDER_COVER_MONTHS,
     DEFAULT_TOP_PRODUCTS,
     FORECAST_HORIZONS,
     MAX_TOP_PRODUCTS,
@@ -46,11 +48,20 @@ class Command(JobCommand):
             f"the last 12 months (0 to {MAX_TOP_PRODUCTS}, default "
             f"{DEFAULT_TOP_PRODUCTS}); they get a suggested reorder quantity.",
         )
+        parser.add_argument(
+            "--reorder-cover-months",
+            type=int,
+            choices=range(1, max(FORECAST_HORIZONS) + 1),
+            metavar="N",
+            help="Months of demand a suggested reorder covers: lead time plus review "
+            f"period (1 to the horizon, default {DEFAULT_REORDER_COVER_MONTHS}).",
+        )
 
     def job_parameters(self, options: dict) -> dict:
         parameters = {}
         if options["horizon"] is not None:
             parameters["horizon"] = options["horizon"]
-        if options["top_products"] is not None:
-            parameters["top_products"] = options["top_products"]
+        for name in ("top_products", "reorder_cover_months"):
+            if options[name] is not None:
+                parameters[name] = options[name]
         return parameters
