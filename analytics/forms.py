@@ -39,7 +39,8 @@ class JobStartForm(forms.Form):
     kind = forms.ChoiceField(label=_("Job"), choices=JobRun.Kind.choices)
     as_of = forms.DateField(
         label=_("As of"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # ISO, or the browser shows a localised initial date as an empty field.
+        widget=DateInput(),
         help_text=_("Orders up to and including this date are used."),
     )
     horizon = forms.TypedChoiceField(

@@ -206,6 +206,8 @@ def test_a_manager_sets_the_forecast_products_and_reorder_cover_from_the_jobs_pa
     today = timezone.localdate().isoformat()
     page = manager_client.get("/analytics/jobs/").content.decode()
     assert 'name="top_products"' in page and 'name="reorder_cover_months"' in page
+    # The date picker starts on today, in the ISO form browsers read.
+    assert f'name="as_of" value="{today}"' in page
     bad = (
         ({"top_products": 201}, "top_products"),
         ({"top_products": -1}, "top_products"),
