@@ -35,7 +35,7 @@ PALETTE = (
 )
 MUTED = "#B8C4CE"  # the comparison series (same month last year...)
 CACHE_SECONDS = 24 * 3600
-VERSION = 2  # bump when the drawing code changes, so cached pictures are redrawn
+VERSION = 3  # bump when the drawing code changes, so cached pictures are redrawn
 
 Number = Decimal | int | float
 
@@ -199,8 +199,10 @@ def _bars(axes, chart: Chart) -> None:
         ha="right" if rotate else "center",
         fontsize=8,
     )
-    # At least six slots wide, so one or two bars are not drawn as giant blocks.
-    axes.set_xlim(-0.6, max(len(chart.labels), 6) - 0.4)
+    # At least six slots wide, so one or two bars are not drawn as giant blocks;
+    # the spare slots are split on both sides, so the bars stay centred.
+    spare = max(6 - len(chart.labels), 0) / 2
+    axes.set_xlim(-0.6 - spare, len(chart.labels) - 0.4 + spare)
     axes.yaxis.set_major_formatter(_value_formatter(chart))
     axes.set_ylabel(chart.unit, fontsize=8)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
