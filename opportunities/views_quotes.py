@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView
 
+from inventory.models import Warehouse
 from opportunities import selectors, services
 from opportunities.documents import quote_data, quote_pdf
 from opportunities.forms_quotes import QuoteForm, QuoteLineFormSet
@@ -167,6 +168,10 @@ class QuoteDetailView(PermissionRequiredMixin, DetailView):
             opportunity_url=opportunity_url(quote.opportunity),
             can_decide=quote.status in (Quote.Status.DRAFT, Quote.Status.SENT),
         )
+        if context["can_decide"]:
+            # Offered when there is a choice; the order ships from the chosen one.
+            warehouses = list(Warehouse.objects.filter(is_active=True).order_by("code"))
+            context["warehouses"] = warehouses if len(warehouses) > 1 else []
         return context
 
 
@@ -200,8 +205,21 @@ def quote_send_view(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     quote = _quote_for_action(request, pk)
     already = quote.status == Quote.Status.ACCEPTED
+    warehouse = None
+    chosen = request.POST.get("warehouse", "")
+    if chosen:
+        warehouse = (
+            Warehouse.objects.filter(pk=chosen, is_active=True).first()
+            if chosen.isdigit()
+            else None
+        )
+        if warehouse is None:
+            messages.error(request, _("Choose one of the active warehouses."))
+            return redirect(quote)
     try:
-        order = services.quote_accept(quote=quote, user=request.user)
+        order = services.quote_accept(
+            quote=quote, user=request.user, warehouse=warehouse
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(quote)

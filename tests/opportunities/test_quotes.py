@@ -351,6 +351,39 @@ def test_accept_through_the_page_makes_one_matching_order_and_redirects_to_it(
     assert opp.stage == Stage.WON
 
 
+def test_accept_ships_from_the_warehouse_chosen_on_the_page(rep_client, rep):
+    main = WarehouseFactory(code="MAIN")
+    east = WarehouseFactory(code="EAST")
+    WarehouseFactory(code="OLD", is_active=False)
+    quote = _quote(_opp(rep), LineInput(priced_product("10.00"), 2))
+    page = rep_client.get(quote.get_absolute_url()).content.decode()
+    assert f'<option value="{main.pk}">' in page
+    assert f'<option value="{east.pk}">' in page
+    assert "OLD" not in page  # inactive warehouses are not offered
+
+    # A warehouse that is not an active one is refused and nothing is made.
+    for bad in ("999999", "east", str(WarehouseFactory(is_active=False).pk)):
+        response = rep_client.post(
+            _url("quote-accept", quote), {"warehouse": bad}, follow=True
+        )
+        assert "Choose one of the active warehouses." in response.content.decode()
+    assert not Order.objects.exists()
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.DRAFT
+
+    rep_client.post(_url("quote-accept", quote), {"warehouse": east.pk})
+    assert Order.objects.get().warehouse == east
+
+
+def test_with_one_active_warehouse_the_page_offers_no_choice(rep_client, rep):
+    only = WarehouseFactory(code="MAIN")
+    quote = _quote(_opp(rep), LineInput(priced_product("10.00"), 1))
+    page = rep_client.get(quote.get_absolute_url()).content.decode()
+    assert 'name="warehouse"' not in page
+    rep_client.post(_url("quote-accept", quote))
+    assert Order.objects.get().warehouse == only
+
+
 def test_reject_then_accept_is_refused(rep_client, rep):
     quote = _quote(_opp(rep))
     rep_client.post(_url("quote-reject", quote))
@@ -449,8 +482,9 @@ def test_quote_page_runs_a_fixed_number_of_queries(
     services.quote_send(quote=quote, user=rep)
     rep_client.get(_url("quote-detail", quote))
     # session, user, user permissions, group permissions, groups (role), the quote
-    # (opportunity, customer, rep, order, author joined), lines, e-mails, tasks due
-    with django_assert_num_queries(9):
+    # (opportunity, customer, rep, order, author joined), lines, e-mails, tasks due,
+    # the active warehouses (to accept from)
+    with django_assert_num_queries(10):
         response = rep_client.get(_url("quote-detail", quote))
     assert response.status_code == 200
 
