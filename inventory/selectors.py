@@ -62,6 +62,21 @@ def warehouse_list(*, user: AbstractBaseUser, active_only: bool = True):
     return warehouses.filter(is_active=True) if active_only else warehouses
 
 
+def warehouses_to_fill(*, needs: Mapping[int, int]) -> list[Warehouse]:
+    """The active warehouses (by code), each with ``fillable``: how many of the
+    units in ``needs`` (product id -> quantity) its available stock covers now."""
+    warehouses = list(Warehouse.objects.filter(is_active=True).order_by("code"))
+    fillable = dict.fromkeys((w.pk for w in warehouses), 0)
+    items = StockItem.objects.filter(
+        product_id__in=list(needs), warehouse_id__in=list(fillable)
+    ).values_list("warehouse_id", "product_id", "on_hand", "reserved")
+    for warehouse_id, product_id, on_hand, reserved in items:
+        fillable[warehouse_id] += max(0, min(needs[product_id], on_hand - reserved))
+    for warehouse in warehouses:
+        warehouse.fillable = fillable[warehouse.pk]
+    return warehouses
+
+
 def warehouse_totals(*, user: AbstractBaseUser) -> QuerySet[Warehouse]:
     zero = Value(0)
     return Warehouse.objects.annotate(

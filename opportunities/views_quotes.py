@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView
 
 from inventory.models import Warehouse
+from inventory.selectors import warehouses_to_fill
 from opportunities import selectors, services
 from opportunities.documents import quote_data, quote_pdf
 from opportunities.forms_quotes import QuoteForm, QuoteLineFormSet
@@ -169,9 +170,19 @@ class QuoteDetailView(PermissionRequiredMixin, DetailView):
             can_decide=quote.status in (Quote.Status.DRAFT, Quote.Status.SENT),
         )
         if context["can_decide"]:
-            # Offered when there is a choice; the order ships from the chosen one.
-            warehouses = list(Warehouse.objects.filter(is_active=True).order_by("code"))
-            context["warehouses"] = warehouses if len(warehouses) > 1 else []
+            # Offered when there is a choice, the one that can fill most of the
+            # quote from stock first chosen; the order ships from the chosen one.
+            needs: dict[int, int] = {}
+            for line in context["lines"]:
+                needs[line.product_id] = needs.get(line.product_id, 0) + line.quantity
+            warehouses = warehouses_to_fill(needs=needs)
+            if len(warehouses) > 1:
+                best = max(warehouses, key=lambda w: w.fillable)
+                context.update(
+                    warehouses=warehouses,
+                    warehouse_best=best,
+                    units_needed=sum(needs.values()),
+                )
         return context
 
 

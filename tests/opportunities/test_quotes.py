@@ -352,13 +352,25 @@ def test_accept_through_the_page_makes_one_matching_order_and_redirects_to_it(
 
 
 def test_accept_ships_from_the_warehouse_chosen_on_the_page(rep_client, rep):
+    from inventory.services import stock_receive
+
     main = WarehouseFactory(code="MAIN")
     east = WarehouseFactory(code="EAST")
     WarehouseFactory(code="OLD", is_active=False)
-    quote = _quote(_opp(rep), LineInput(priced_product("10.00"), 2))
+    paper, pens = priced_product("10.00"), priced_product("2.00")
+    # 2 + 1 paper and 4 pens needed: MAIN holds all the paper and 1 pen, EAST 2
+    # paper; MAIN can fill more, so it is chosen first although EAST sorts first.
+    stock_receive(product=paper, warehouse=main, quantity=9)
+    stock_receive(product=pens, warehouse=main, quantity=1)
+    stock_receive(product=paper, warehouse=east, quantity=2)
+    quote = _quote(
+        _opp(rep), LineInput(paper, 2), LineInput(pens, 4), LineInput(paper, 1)
+    )
     page = rep_client.get(quote.get_absolute_url()).content.decode()
-    assert f'<option value="{main.pk}">' in page
-    assert f'<option value="{east.pk}">' in page
+    assert f'<option value="{main.pk}" selected>MAIN' in page
+    assert "(4 of 7 in stock)" in page
+    assert f'<option value="{east.pk}">EAST' in page
+    assert "(2 of 7 in stock)" in page
     assert "OLD" not in page  # inactive warehouses are not offered
 
     # A warehouse that is not an active one is refused and nothing is made.
@@ -476,6 +488,8 @@ def test_actions_are_post_only(rep_client, rep):
 def test_quote_page_runs_a_fixed_number_of_queries(
     rep_client, rep, django_assert_num_queries, lines
 ):
+    WarehouseFactory(code="MAIN")
+    WarehouseFactory(code="EAST")
     quote = _quote(
         _opp(rep), *[LineInput(priced_product("5.00"), 1) for _ in range(lines)]
     )
@@ -483,10 +497,11 @@ def test_quote_page_runs_a_fixed_number_of_queries(
     rep_client.get(_url("quote-detail", quote))
     # session, user, user permissions, group permissions, groups (role), the quote
     # (opportunity, customer, rep, order, author joined), lines, e-mails, tasks due,
-    # the active warehouses (to accept from)
-    with django_assert_num_queries(10):
+    # the active warehouses and their stock of the quote's products (to accept from)
+    with django_assert_num_queries(11):
         response = rep_client.get(_url("quote-detail", quote))
     assert response.status_code == 200
+    assert 'name="warehouse"' in response.content.decode()
 
 
 def test_quotes_card_lists_quotes_and_offers_a_new_one(rf, rep):
