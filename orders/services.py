@@ -45,7 +45,7 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
-from orders.pricing import LineAmounts, line_amounts, order_amounts
+from orders.pricing import LineAmounts, OrderAmounts, line_amounts, order_amounts
 from sms.money import ZERO, money
 from sms.numbering import number_next
 
@@ -161,6 +161,13 @@ def _lines_write(*, order: Order, lines: Iterable[LineInput]) -> None:
     ]
     amounts = [p.amounts for p in priced]
     totals = order_amounts(lines=amounts, shipping=order.shipping_charge)
+    _check_covers_paid(order, totals)
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create(rows)
+    order.save(update_fields=[*_amounts_set(order, totals), "updated_at"])
+
+
+def _check_covers_paid(order: Order, totals: OrderAmounts) -> None:
     if totals.total < order.amount_paid:
         raise ValidationError(
             _(
@@ -169,25 +176,24 @@ def _lines_write(*, order: Order, lines: Iterable[LineInput]) -> None:
             )
             % {"total": totals.total, "paid": order.amount_paid}
         )
-    order.lines.all().delete()
-    OrderLine.objects.bulk_create(rows)
+
+
+def _amounts_set(order: Order, totals: OrderAmounts) -> list[str]:
+    """Copy ``totals`` onto the order; the names of the fields set, to save."""
     order.subtotal = totals.subtotal
     order.discount_total = totals.discount
     order.net_total = totals.net
     order.tax_total = totals.tax
     order.shipping_charge = totals.shipping
     order.total = totals.total
-    order.save(
-        update_fields=[
-            "subtotal",
-            "discount_total",
-            "net_total",
-            "tax_total",
-            "shipping_charge",
-            "total",
-            "updated_at",
-        ]
-    )
+    return [
+        "subtotal",
+        "discount_total",
+        "net_total",
+        "tax_total",
+        "shipping_charge",
+        "total",
+    ]
 
 
 def _check_customer(customer) -> None:
@@ -548,14 +554,7 @@ def order_close_short(
         for line in kept
     }
     totals = order_amounts(lines=amounts.values(), shipping=order.shipping_charge)
-    if totals.total < order.amount_paid:
-        raise ValidationError(
-            _(
-                "The new total %(total)s is below the %(paid)s already paid; "
-                "record a refund first."
-            )
-            % {"total": totals.total, "paid": order.amount_paid}
-        )
+    _check_covers_paid(order, totals)
     cancelled = ", ".join(
         f"{line.quantity_open} x {line.sku}" for line in lines if line.quantity_open
     )
@@ -593,26 +592,11 @@ def order_close_short(
         user=user,
         note=Truncator(note).chars(note_length),
     )
-    order.subtotal = totals.subtotal
-    order.discount_total = totals.discount
-    order.net_total = totals.net
-    order.tax_total = totals.tax
-    order.total = totals.total
     order.shipped_at = timezone.now()
     # The due date stays the one set on confirmation; the balance due follows from
     # the new total.
-    order.save(
-        update_fields=[
-            "status",
-            "shipped_at",
-            "subtotal",
-            "discount_total",
-            "net_total",
-            "tax_total",
-            "total",
-            "updated_at",
-        ]
-    )
+    fields = _amounts_set(order, totals)
+    order.save(update_fields=["status", "shipped_at", *fields, "updated_at"])
     return order
 
 

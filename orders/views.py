@@ -297,12 +297,17 @@ def order_return_to_draft_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _order_and_reason(request: HttpRequest, pk: int) -> tuple[Order, str]:
+    """The order (404 outside the user's scope) and the optional reason posted."""
+    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
+    form = CancelForm(request.POST)
+    return order, form.cleaned_data["reason"] if form.is_valid() else ""
+
+
 @require_POST
 @permission_required("orders.confirm_order", raise_exception=True)
 def order_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
-    form = CancelForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    order, reason = _order_and_reason(request, pk)
     return _act(
         request,
         order,
@@ -314,9 +319,7 @@ def order_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("orders.confirm_order", raise_exception=True)
 def order_close_short_view(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_object_or_404(selectors.order_scope(user=request.user), pk=pk)
-    form = CancelForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    order, reason = _order_and_reason(request, pk)
     return _act(
         request,
         order,
