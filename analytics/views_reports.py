@@ -77,24 +77,22 @@ def report_view(request: HttpRequest, slug: str) -> HttpResponse:
     report = REPORTS.get(slug)
     if report is None:
         raise Http404
-    views = dict(report.views)
-    view = request.GET.get("view") or report.views[0][0]
-    if view not in views:
+    tab = report.tab(request.GET.get("view") or report.views[0].slug)
+    if tab is None:
         raise Http404
+    view = tab.slug
     form = ReportFilterForm(
         request.GET, user=request.user, fields=report.filters, dated=report.dated
     )
     ctx = report_context(request, form, options=report.option_values(request.GET))
-    result = figures_cached(
-        f"report-{report.slug}-{view}", ctx, lambda: report.build(ctx, view)
-    )
+    result = figures_cached(f"report-{report.slug}-{view}", ctx, lambda: tab.build(ctx))
     dates = (ctx.period.start, ctx.period.end) if report.dated else (ctx.today,)
     filename = "-".join(map(str, (report.slug, view, *dates)))
     download = request.GET.get("format")
     if download == "csv":
         return csv_response(result.table, filename)
     if download == "xlsx":
-        about = _about(report, ctx, views[view], request.user)
+        about = _about(report, ctx, tab.title, request.user)
         return xlsx_response(result.table, filename, about)
     context = {
         "report": report,

@@ -260,9 +260,14 @@ def _pages() -> list[Page]:
     pages = [Page("dashboard", reverse("analytics:index"), {}, ("rep", "region"))]
     for report in REPORTS.values():
         path = reverse("analytics:report", args=[report.slug])
-        for view, _title in report.views:
+        for tab in report.views:
             pages.append(
-                Page(f"{report.slug}:{view}", path, {"view": view}, report.filters)
+                Page(
+                    f"{report.slug}:{tab.slug}",
+                    path,
+                    {"view": tab.slug},
+                    report.filters,
+                )
             )
     return pages
 

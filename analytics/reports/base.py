@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -137,23 +138,34 @@ class ReportContext:
         )
 
 
+class Tab(NamedTuple):
+    """One tab of a report: ?view=<slug>, its title and the function that builds
+    it."""
+
+    slug: str
+    title: str
+    build: Callable[[ReportContext], ReportView]
+
+
 @dataclass(frozen=True)
 class Report:
     """A report page: its slug (/analytics/reports/<slug>/), title, the optional
-    filters it offers, its tabs and the function that builds a tab."""
+    filters it offers and its tabs (the first is the default)."""
 
     slug: str
     title: str
     description: str
     filters: Sequence[str]
-    views: Sequence[tuple[str, str]]  # (slug, title)
-    build: Callable[[ReportContext, str], ReportView]
+    views: Sequence[Tab]
     # Extra GET parameters the report reads, shown as selects:
     # (name, label, [(value, text), ...]); the first choice is the default.
     options: Sequence[tuple[str, str, Sequence[tuple[str, str]]]] = ()
     method: str = ""  # how this report's numbers are computed, shown on the page
     # False for figures as of today (receivables): the page offers no period.
     dated: bool = True
+
+    def tab(self, slug: str) -> Tab | None:
+        return next((tab for tab in self.views if tab.slug == slug), None)
 
     def option_values(self, data) -> dict:
         """The valid option values in ``data`` (request.GET); others are ignored."""

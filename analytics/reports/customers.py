@@ -27,6 +27,7 @@ from analytics.reports.base import (
     Report,
     ReportContext,
     ReportView,
+    Tab,
     Table,
     cut_note,
     ratio,
@@ -440,18 +441,6 @@ def by_channel(ctx: ReportContext) -> ReportView:
     )
 
 
-VIEWS = {
-    "by-customer": by_customer,
-    "new-returning": new_returning,
-    "by-region": by_region,
-    "by-channel": by_channel,
-}
-
-
-def build(ctx: ReportContext, view: str) -> ReportView:
-    return VIEWS[view](ctx)
-
-
 report_register(
     Report(
         slug="customers",
@@ -462,12 +451,11 @@ report_register(
         ),
         filters=("rep", "region", "channel"),
         views=(
-            ("by-customer", "By customer"),
-            ("new-returning", "New vs returning"),
-            ("by-region", "By region"),
-            ("by-channel", "By channel"),
+            Tab("by-customer", "By customer", by_customer),
+            Tab("new-returning", "New vs returning", new_returning),
+            Tab("by-region", "By region", by_region),
+            Tab("by-channel", "By channel", by_channel),
         ),
-        build=build,
         method=(
             "A customer's revenue is the net total of their billable orders in the "
             "period; average order value is revenue divided by orders. A customer is "

@@ -30,6 +30,7 @@ from analytics.reports.base import (
     Report,
     ReportContext,
     ReportView,
+    Tab,
     Table,
     report_register,
     share,
@@ -300,13 +301,6 @@ def lost_view(ctx: ReportContext) -> ReportView:
     )
 
 
-VIEWS = {"conversion": conversion_view, "time": time_view, "lost": lost_view}
-
-
-def build(ctx: ReportContext, view: str) -> ReportView:
-    return VIEWS[view](ctx)
-
-
 report_register(
     Report(
         slug="pipeline",
@@ -317,11 +311,10 @@ report_register(
         ),
         filters=("rep", "region", "channel"),
         views=(
-            ("conversion", "Stage conversion"),
-            ("time", "Time in stage"),
-            ("lost", "Lost reasons"),
+            Tab("conversion", "Stage conversion", conversion_view),
+            Tab("time", "Time in stage", time_view),
+            Tab("lost", "Lost reasons", lost_view),
         ),
-        build=build,
         method=(
             "Stage conversion: the opportunities created in the period, each "
             "counted in every stage up to the furthest one its stage history "

@@ -28,6 +28,7 @@ from analytics.reports.base import (
     Report,
     ReportContext,
     ReportView,
+    Tab,
     Table,
     cut_note,
     report_register,
@@ -352,17 +353,6 @@ def slow_movers(ctx: ReportContext) -> ReportView:
     )
 
 
-VIEWS = {
-    "by-product": by_product,
-    "by-category": by_category,
-    "slow-movers": slow_movers,
-}
-
-
-def build(ctx: ReportContext, view: str) -> ReportView:
-    return VIEWS[view](ctx)
-
-
 report_register(
     Report(
         slug="products",
@@ -373,11 +363,10 @@ report_register(
         ),
         filters=("rep", "region", "channel", "category"),
         views=(
-            ("by-product", "By product"),
-            ("by-category", "By category"),
-            ("slow-movers", "Slow movers"),
+            Tab("by-product", "By product", by_product),
+            Tab("by-category", "By category", by_category),
+            Tab("slow-movers", "Slow movers", slow_movers),
         ),
-        build=build,
         options=(
             (
                 "days",

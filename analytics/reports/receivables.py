@@ -20,6 +20,7 @@ from analytics.reports.base import (
     Report,
     ReportContext,
     ReportView,
+    Tab,
     Table,
     report_register,
     share,
@@ -228,13 +229,6 @@ def _customer_url(row: dict) -> str:
     return reverse("customers:customer-detail", kwargs={"pk": row["customer_id"]})
 
 
-VIEWS = {"aging": aging_view, "customers": customer_view}
-
-
-def build(ctx: ReportContext, view: str) -> ReportView:
-    return VIEWS[view](ctx)
-
-
 report_register(
     Report(
         slug="receivables",
@@ -244,8 +238,10 @@ report_register(
             "customer. Always as of today."
         ),
         filters=("rep", "region", "channel"),
-        views=(("aging", "Aging"), ("customers", "By customer")),
-        build=build,
+        views=(
+            Tab("aging", "Aging", aging_view),
+            Tab("customers", "By customer", customer_view),
+        ),
         dated=False,
         method=(
             "Balance due is an order's total (net after discounts, plus tax and "

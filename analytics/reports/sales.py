@@ -12,6 +12,7 @@ from analytics.reports.base import (
     Report,
     ReportContext,
     ReportView,
+    Tab,
     Table,
     ratio,
     report_register,
@@ -70,7 +71,7 @@ def sales_rows(ctx: ReportContext) -> tuple[list[dict], str]:
     return rows, granularity
 
 
-def build(ctx: ReportContext, view: str) -> ReportView:
+def sales_view(ctx: ReportContext) -> ReportView:
     rows, granularity = sales_rows(ctx)
     revenue = sum((row["revenue"] for row in rows), ZERO)
     orders = sum(row["orders"] for row in rows)
@@ -102,8 +103,7 @@ report_register(
         title="Sales",
         description="Revenue, orders, units and average order value over time.",
         filters=("rep", "region", "channel", "category"),
-        views=(("sales", "Over time"),),
-        build=build,
+        views=(Tab("sales", "Over time", sales_view),),
         options=(("by", "Per", [("", "Automatic"), *GRANULARITIES.items()]),),
         method=(
             "Each order counts in the day, week (Monday to Sunday), month or "

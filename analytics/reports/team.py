@@ -22,6 +22,7 @@ from analytics.reports.base import (
     Report,
     ReportContext,
     ReportView,
+    Tab,
     Table,
     ratio,
     report_register,
@@ -177,7 +178,7 @@ def team_totals(rows: list[dict]) -> dict:
     }
 
 
-def build(ctx: ReportContext, view: str) -> ReportView:
+def team_view(ctx: ReportContext) -> ReportView:
     rows = team_rows(ctx)
     chart = Chart(
         kind="bar",
@@ -207,8 +208,7 @@ report_register(
             "sales cycle, activities and pipeline."
         ),
         filters=("region", "channel"),
-        views=(("team", "Per rep"),),
-        build=build,
+        views=(Tab("team", "Per rep", team_view),),
         method=(
             "Revenue and orders are the billable orders credited to the rep (the "
             "order's sales rep) dated in the period. Won and lost count the "
