@@ -23,10 +23,12 @@ from analytics.reports.sources import (
     report_open_balances,
     report_opportunities,
 )
+from customers.models import Customer
 from inventory.selectors import low_stock_alert_open_count
 from opportunities.models import OPEN_STAGES, Stage
 from opportunities.selectors import WEIGHTED
 from orders.models import Order
+from products.models import Product
 from sms.roles import user_is_manager
 
 TOP = 10
@@ -286,15 +288,21 @@ def category_chart(ctx: ReportContext, currency: str) -> tuple[Chart, list[dict]
 
 
 def top_customers_chart(ctx: ReportContext, currency: str) -> tuple[Chart, list[dict]]:
-    rows = (
+    # Grouped by id alone, names read for the ten shown (as the reports do).
+    rows = list(
         ctx.orders()
-        .values("customer_id", "customer__name")
+        .values("customer_id")
         .annotate(revenue=Sum("net_total"))
         .order_by("-revenue", "customer_id")[:TOP]
     )
+    names = dict(
+        Customer.objects.filter(pk__in=[row["customer_id"] for row in rows])
+        .values_list("pk", "name")
+        .order_by()
+    )
     table = [
         {
-            "label": row["customer__name"],
+            "label": names[row["customer_id"]],
             "revenue": row["revenue"],
             "id": row["customer_id"],
         }
@@ -304,15 +312,21 @@ def top_customers_chart(ctx: ReportContext, currency: str) -> tuple[Chart, list[
 
 
 def top_products_chart(ctx: ReportContext, currency: str) -> tuple[Chart, list[dict]]:
-    rows = (
+    rows = list(
         ctx.lines()
-        .values("product_id", "product__sku", "product__name")
+        .values("product_id")
         .annotate(revenue=Sum("net_amount"), units=Sum("quantity"))
         .order_by("-revenue", "product_id")[:TOP]
     )
+    names = {
+        product["pk"]: f"{product['sku']} {product['name']}"
+        for product in Product.objects.filter(
+            pk__in=[row["product_id"] for row in rows]
+        ).values("pk", "sku", "name")
+    }
     table = [
         {
-            "label": f"{row['product__sku']} {row['product__name']}",
+            "label": names[row["product_id"]],
             "revenue": row["revenue"],
             "units": row["units"],
             "id": row["product_id"],

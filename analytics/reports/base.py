@@ -96,12 +96,7 @@ class ReportContext:
             .billable()
             .filter(order_date__range=(period.start, period.end))
         )
-        if self.rep is not None:
-            orders = orders.filter(owner=self.rep)
-        if self.region:
-            orders = orders.filter(customer__region=self.region)
-        if self.channel:
-            orders = orders.filter(customer__source_channel=self.channel)
+        orders = self.filtered(orders, rep="owner", customer="customer")
         if self.category is not None:
             lines = OrderLine.objects.filter(self.category_q(), order=OuterRef("pk"))
             orders = orders.filter(Exists(lines))
@@ -114,15 +109,21 @@ class ReportContext:
             order__status__in=Order.BILLABLE,
             order__order_date__range=(period.start, period.end),
         )
-        if self.rep is not None:
-            lines = lines.filter(order__owner=self.rep)
-        if self.region:
-            lines = lines.filter(order__customer__region=self.region)
-        if self.channel:
-            lines = lines.filter(order__customer__source_channel=self.channel)
+        lines = self.filtered(lines, rep="order__owner", customer="order__customer")
         if self.category is not None:
             lines = lines.filter(self.category_q())
         return lines
+
+    def filtered(self, queryset: QuerySet, *, rep: str, customer: str) -> QuerySet:
+        """``queryset`` narrowed by the rep, region and channel filters: ``rep`` is
+        the path to the credited user, ``customer`` the path to the customer."""
+        if self.rep is not None:
+            queryset = queryset.filter(**{rep: self.rep})
+        if self.region:
+            queryset = queryset.filter(**{f"{customer}__region": self.region})
+        if self.channel:
+            queryset = queryset.filter(**{f"{customer}__source_channel": self.channel})
+        return queryset
 
     def filter_key(self) -> tuple:
         """Everything that selects data, for cache keys."""

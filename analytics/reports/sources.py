@@ -61,23 +61,11 @@ def report_interactions(ctx: ReportContext) -> QuerySet[Interaction]:
         in_period("occurred_at", ctx.period),
         customer__in=customer_scope(user=ctx.user),
     )
-    if ctx.rep is not None:
-        interactions = interactions.filter(created_by=ctx.rep)
-    if ctx.region:
-        interactions = interactions.filter(customer__region=ctx.region)
-    if ctx.channel:
-        interactions = interactions.filter(customer__source_channel=ctx.channel)
-    return interactions
+    return ctx.filtered(interactions, rep="created_by", customer="customer")
 
 
 def report_open_balances(ctx: ReportContext) -> QuerySet[Order]:
     """Billable orders the user may see with money still owed, whatever their date,
     filtered by rep (the order's owner), region and channel."""
     orders = order_scope(user=ctx.user).billable().filter(amount_paid__lt=F("total"))
-    if ctx.rep is not None:
-        orders = orders.filter(owner=ctx.rep)
-    if ctx.region:
-        orders = orders.filter(customer__region=ctx.region)
-    if ctx.channel:
-        orders = orders.filter(customer__source_channel=ctx.channel)
-    return orders
+    return ctx.filtered(orders, rep="owner", customer="customer")
