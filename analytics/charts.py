@@ -35,7 +35,7 @@ PALETTE = (
 )
 MUTED = "#B8C4CE"  # the comparison series (same month last year...)
 CACHE_SECONDS = 24 * 3600
-VERSION = 3  # bump when the drawing code changes, so cached pictures are redrawn
+VERSION = 4  # bump when the drawing code changes, so cached pictures are redrawn
 
 Number = Decimal | int | float
 
@@ -237,7 +237,9 @@ def _hbars(axes, chart: Chart) -> None:
     axes.set_yticks(
         list(positions), [_short(label) for label in chart.labels], fontsize=8
     )
-    axes.invert_yaxis()  # the first row (the largest) on top
+    # The first row (the largest) on top; at least four slots, so one or two bars
+    # are not drawn as blocks filling the picture.
+    axes.set_ylim(max(len(chart.labels), 4) - 0.5, -0.5)
     from matplotlib.ticker import MaxNLocator
 
     axes.xaxis.set_major_locator(MaxNLocator(nbins=4))  # no crowded tick labels

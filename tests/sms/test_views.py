@@ -79,6 +79,16 @@ def test_unknown_pages_get_the_styled_404(client):
     assert "navbar" in body
 
 
+def test_pages_a_role_may_not_open_get_the_styled_403(client):
+    client.force_login(RepFactory())
+    # Forecast drivers are for managers.
+    response = client.get("/analytics/forecast/drivers/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Not for your role" in body
+    assert "navbar" in body
+
+
 @pytest.mark.urls("tests.sms.urls_error")
 def test_server_errors_get_the_styled_500(client):
     client.raise_request_exception = False
