@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from analytics.models import JobRun
+from sms.broker import enqueue
 
 logger = logging.getLogger(__name__)
 Status = JobRun.Status
@@ -81,12 +82,8 @@ def _enqueue(job_id: int, *, again: bool = False) -> bool:
     Returns whether the broker took the message."""
     from analytics.tasks import job_run as job_run_task
 
-    try:
-        result = job_run_task.apply_async((job_id,), retry=False)
-    except Exception:
-        logger.warning(
-            "Job %s not enqueued: broker unavailable.", job_id, exc_info=True
-        )
+    result = enqueue(job_run_task, (job_id,), what=f"Job {job_id}")
+    if result is None:
         JobRun.objects.filter(pk=job_id, status=Status.QUEUED).update(
             message=_(
                 "Waiting: the job queue is unavailable right now. The job is sent "

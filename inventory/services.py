@@ -61,6 +61,7 @@ from django.utils.translation import gettext as _
 
 from inventory.models import LowStockAlert, StockItem, StockMovement, Warehouse
 from products.models import Product
+from sms.broker import enqueue
 from sms.roles import SALES_MANAGER
 
 Kind = StockMovement.Kind
@@ -539,6 +540,17 @@ class LowStockSyncResult:
         return self.low - len(self.opened)
 
 
+def _notify_on_commit(alert_id: int) -> None:
+    """E-mail the managers about the alert in a worker, once committed. If the job
+    queue is down the alert stays unnotified and the next check queues it again
+    (NOTIFY_RETRY_AFTER)."""
+    from inventory.tasks import low_stock_alert_notify as notify_task
+
+    transaction.on_commit(
+        lambda: enqueue(notify_task, (alert_id,), what=f"Low-stock alert {alert_id}")
+    )
+
+
 def low_stock_alerts_sync(*, now: datetime | None = None) -> LowStockSyncResult:
     """Open an alert for each active product whose available quantity across all
     warehouses is at or below its reorder point (products with reorder point 0 are
@@ -550,8 +562,6 @@ def low_stock_alerts_sync(*, now: datetime | None = None) -> LowStockSyncResult:
     after NOTIFY_RETRY_AFTER is queued again.
     """
     from inventory.selectors import product_available_totals
-    from inventory.tasks import low_stock_alert_notify as low_stock_alert_notify_task
-
     now = now or timezone.now()
     watched = product_available_totals(
         products=Product.objects.filter(is_active=True, reorder_point__gt=0)
@@ -582,13 +592,13 @@ def low_stock_alerts_sync(*, now: datetime | None = None) -> LowStockSyncResult:
             except IntegrityError:
                 continue  # another run opened it a moment ago
             opened.append(alert.pk)
-            low_stock_alert_notify_task.delay_on_commit(alert.pk)
+            _notify_on_commit(alert.pk)
         # An e-mail lost on the way (broker restarted, retries used up) is queued
         # again; the claim in low_stock_alert_notify keeps it to one mail.
         for alert in open_alerts.values():
             stale = alert.opened_at < now - NOTIFY_RETRY_AFTER
             if alert.notified_at is None and stale and alert.product_id in low:
-                low_stock_alert_notify_task.delay_on_commit(alert.pk)
+                _notify_on_commit(alert.pk)
         recovered = [a for pid, a in open_alerts.items() if pid not in low]
         if recovered:
             current = {

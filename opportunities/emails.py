@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from opportunities.documents import quote_data, quote_pdf
 from opportunities.models import Quote, QuoteEmail, QuoteLine
+from sms.broker import enqueue
 
 logger = logging.getLogger(__name__)
 EmailStatus = QuoteEmail.Status
@@ -49,14 +50,7 @@ def _enqueue(email_id: int) -> None:
     """Hand the e-mail to a worker. Never raises: the row is the source of truth."""
     from opportunities.tasks import quote_email_send as send_task
 
-    try:
-        send_task.apply_async((email_id,), retry=False)
-    except Exception:
-        logger.warning(
-            "Quote e-mail %s not enqueued now; the outbox sweep will send it.",
-            email_id,
-            exc_info=True,
-        )
+    enqueue(send_task, (email_id,), what=f"Quote e-mail {email_id}")
 
 
 def quote_email_queue(*, quote: Quote, to_address: str) -> QuoteEmail:

@@ -20,6 +20,7 @@ After the tasks, each rep with stale opportunities is e-mailed one digest a day
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from customers.models import Interaction, Task
 from customers.services import task_create
 from opportunities.models import FollowUpDigest, Opportunity
+from sms.broker import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +178,16 @@ def opportunities_follow_up(
         else:
             result.created.append(created)
     for user_id in sorted(reps):
-        digest_send_task.delay_on_commit(user_id, today.isoformat(), stale_days)
+        # If the job queue is down the digest is not sent today: the tasks it
+        # lists are created all the same and show in the rep's task list.
+        transaction.on_commit(
+            partial(
+                enqueue,
+                digest_send_task,
+                (user_id, today.isoformat(), stale_days),
+                what=f"Follow-up digest for user {user_id}",
+            )
+        )
         result.digests_queued += 1
     return result
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderEmail, Shipment
+from sms.broker import enqueue
 
 logger = logging.getLogger(__name__)
 EmailStatus = OrderEmail.Status
@@ -49,14 +50,7 @@ def _enqueue(email_id: int) -> None:
     """Hand the e-mail to a worker. Never raises: the row is the source of truth."""
     from orders.tasks import order_email_send as send_task
 
-    try:
-        send_task.apply_async((email_id,), retry=False)
-    except Exception:
-        logger.warning(
-            "Order e-mail %s not enqueued now; the outbox sweep will send it.",
-            email_id,
-            exc_info=True,
-        )
+    enqueue(send_task, (email_id,), what=f"Order e-mail {email_id}")
 
 
 def email_queue(

@@ -217,13 +217,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
+    # Retry at once, not after kombu's default 2 s pause: a refused connection then
+    # costs a request milliseconds (sms/broker.py skips the broker for a while).
+    "interval_start": 0,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
-# The cache (rate limits such as the public lead form's, Celery's result cache). Shared
+# The cache (report figures and charts, the public lead form's rate limit). Shared
 # between processes through Redis when CACHE_URL is set, or when the Celery broker is
 # Redis; otherwise in process memory (fine for development and a single process).
+# Losing Redis is a cache miss, never an error (sms/cache.py): short timeouts, and
+# after a failure Redis is skipped for RETRY_AFTER seconds.
 CACHE_URL = env(
     "CACHE_URL",
     default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
@@ -231,10 +236,15 @@ CACHE_URL = env(
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "sms.cache.FaultTolerantRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "sms",
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 2,
+                "RETRY_AFTER": 10,
+            },
         }
     }
 else:
