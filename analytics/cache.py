@@ -9,6 +9,10 @@ signals (order history imports, demo data: ``orders.signals.orders_bulk_changed`
 A change nobody signals (a raw SQL update, a customer merge moving orders) is
 picked up when the entry expires (``TIMEOUT``), so figures are never older than that.
 
+With the cache unreachable every call is a miss (sms/cache.py): figures are
+recomputed on each request and writes go on; a bump lost then is made again by
+this process once the cache answers.
+
 Keys hold the scope (every customer for managers, the rep's id for a rep), so
 managers share one entry per filter set.
 """
@@ -29,9 +33,12 @@ from sms.roles import user_is_manager
 logger = logging.getLogger(__name__)
 VERSION_KEY = "analytics:data-version"
 TIMEOUT = 10 * 60
+_bump_lost = False  # a bump this process could not store (cache down)
 
 
 def data_version() -> int:
+    if _bump_lost:
+        data_version_bump()
     version = cache.get(VERSION_KEY)
     if version is None:
         # A fresh cache (or a new server): start from the clock, so no number is
@@ -43,10 +50,17 @@ def data_version() -> int:
 
 
 def data_version_bump() -> None:
+    global _bump_lost
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # no counter yet
-        cache.set(VERSION_KEY, time.time_ns(), None)
+    except ValueError:  # no counter yet, or the cache is unreachable (sms/cache.py)
+        if not cache.add(VERSION_KEY, time.time_ns(), None):
+            # Neither counted nor created: the cache is down. Bump again as soon
+            # as it answers, so figures cached before the outage are not served
+            # as current (other processes still see them until TIMEOUT).
+            _bump_lost = True
+            return
+    _bump_lost = False
 
 
 def data_changed(**_kwargs) -> None:

@@ -562,6 +562,7 @@ def low_stock_alerts_sync(*, now: datetime | None = None) -> LowStockSyncResult:
     after NOTIFY_RETRY_AFTER is queued again.
     """
     from inventory.selectors import product_available_totals
+
     now = now or timezone.now()
     watched = product_available_totals(
         products=Product.objects.filter(is_active=True, reorder_point__gt=0)

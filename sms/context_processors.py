@@ -6,6 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
 
+from sms.broker import background_delayed, delayed_message
 from sms.roles import user_is_manager, user_role
 
 # The navbar, in order. An app replaces its "coming soon" route in sms/urls.py by
@@ -39,6 +40,10 @@ def base(request: HttpRequest) -> dict:
         "sms_role": user_role(user) if signed_in else "",
         "sms_is_manager": is_manager,
         "sms_low_stock_alerts": _low_stock_alert_count() if is_manager else 0,
+        # In-process memory of a job-queue outage, no network (sms/broker.py).
+        "sms_background_delayed": delayed_message()
+        if signed_in and background_delayed()
+        else "",
         "sms_sections": [
             {
                 "key": key,

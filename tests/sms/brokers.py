@@ -8,9 +8,14 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 def _pools_forget(app) -> None:
     """Forget the app's cached pools so the next publish uses the current URL. (Not
-    closed: kombu keeps producer pools per URL and would hand a closed one back.)"""
+    closed: kombu keeps producer pools per URL and would hand a closed one back.)
+    Also forget remembered publish failures (sms.broker), so one test's outage does
+    not hold back the next test's publishes."""
+    from sms import broker
+
     app._pool = None
     app.amqp._producer_pool = None
+    broker.forget()
 
 
 @contextmanager
