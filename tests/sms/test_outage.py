@@ -103,7 +103,7 @@ def test_confirming_an_order_keeps_its_email_and_says_so(outage, rep_client, rep
     assert broker.delayed_message() in [str(m) for m in page.context["messages"]]
     # A guard against hanging on Redis (each refused connect is immediate), not a
     # speed target.
-    assert elapsed < 5, f"confirming took {elapsed:.1f}s with Redis down"
+    assert elapsed < 15, f"confirming took {elapsed:.1f}s with Redis down"
 
 
 def test_a_payment_is_recorded(outage, rep_client, rep):
