@@ -53,8 +53,7 @@ from customers.services import (
     phone_key,
     tags_parse,
 )
-from sms.exports import FORMULA_PREFIXES
-from sms.imports import ImportResult, csv_rows, import_rows
+from sms.imports import ImportResult, cell_unescape, csv_rows, import_rows
 from sms.roles import user_is_manager
 
 COLUMNS = (
@@ -126,13 +125,6 @@ class CustomerRow:
     fields: dict[str, object] = field(default_factory=dict)
     tags: list[str] | None = None  # None: leave the tags alone
     owner: AbstractBaseUser | None = None  # None: keep the current owner
-
-
-def cell_unescape(value: str) -> str:
-    """Undo sms.exports.cell_safe: "'=SUM(A1)" -> "=SUM(A1)", so exports round-trip."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
 
 
 def _choice_lookup(choices) -> dict[str, str]:

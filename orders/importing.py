@@ -65,7 +65,7 @@ from orders.pricing import line_amounts, order_amounts
 from orders.signals import orders_bulk_changed
 from products.models import Product
 from products.services import sku_normalize
-from sms.imports import ImportResult, csv_rows, import_rows
+from sms.imports import ImportResult, csv_rows, date_check, import_rows
 from sms.money import ZERO
 
 REQUIRED_COLUMNS = (
@@ -301,6 +301,11 @@ class OrderImportPlanner:
     def _parse(self, line: int, values: dict[str, str]) -> _Line:
         row = _Line(line=line, values=values)
         errors = row.errors
+        # A row of the wrong shape is reported by sms.imports.import_rows; noted
+        # here too so that its order is left out whole.
+        errors[""].extend(getattr(values, "problems", ()))
+        if not errors[""]:
+            del errors[""]
         number = values.get("order_number", "")
         if not number:
             errors["order_number"].append(_("Required."))
@@ -396,12 +401,13 @@ class OrderImportPlanner:
                 _("'%(text)s' is not a date: write YYYY-MM-DD (e.g. 2024-03-31).")
                 % {"text": text}
             ) from None
-        if value > self.today:
-            raise ValueError(
-                _("%(date)s is in the future; order history ends today.")
-                % {"date": text}
-            )
-        return value
+        return date_check(
+            value,
+            text=text,
+            latest=self.today,
+            latest_reason=_("%(date)s is in the future; order history ends today.")
+            % {"date": text},
+        )
 
     def _status(self, text: str) -> str:
         if not text:
@@ -533,6 +539,7 @@ class OrderImportPlanner:
                 for row in rows:
                     self._outcomes[row.line] = _SKIP
                 continue
+            self._repeats(number, rows)
             self._agree(number, rows)
             plan = None
             if not any(row.errors for row in rows):
@@ -543,6 +550,30 @@ class OrderImportPlanner:
             self.plans.append(plan)
             for row in rows:
                 self._outcomes[row.line] = plan
+
+    @staticmethod
+    def _repeats(number: str, rows: list[_Line]) -> None:
+        """A row that repeats an earlier row of its order cell for cell is an error:
+        importing it would silently double the line. (The same SKU with other
+        values, e.g. a second line at another price, is a line of its own.)"""
+        first_line: dict[tuple, int] = {}
+        for row in rows:
+            cells = tuple(sorted(row.values.items()))
+            if cells in first_line:
+                row.errors[""].append(
+                    _(
+                        "Repeats line %(line)d (order %(number)s, SKU %(sku)s) cell "
+                        "for cell: importing both would count the line twice. Delete "
+                        "this row, or write the total quantity on one row."
+                    )
+                    % {
+                        "line": first_line[cells],
+                        "number": number,
+                        "sku": row.values.get("sku", ""),
+                    }
+                )
+            else:
+                first_line[cells] = row.line
 
     def _agree(self, number: str, rows: list[_Line]) -> None:
         """Order-level values: the first row that gives one sets it; a later row
