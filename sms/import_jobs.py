@@ -231,6 +231,8 @@ def import_job_execute(*, job_id: int) -> bool:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     kind = IMPORT_KINDS[job.kind]
     try:
+        if not job.file:
+            raise FileNotFoundError(job.pk)
         with default_storage.open(job.file, "rb") as file:
             result, facts = kind.run(
                 file=file,

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class DocumentCounter(models.Model):
@@ -37,15 +38,15 @@ class ImportJob(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Mode(models.TextChoices):
-        CHECK = "check", "Check"
-        IMPORT = "import", "Import"
+        CHECK = "check", _("Check")
+        IMPORT = "import", _("Import")
 
     kind = models.CharField(max_length=20)  # a key of sms.import_jobs.IMPORT_KINDS
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.CHECK)
