@@ -370,3 +370,12 @@ def test_a_real_worker_checks_and_imports_a_large_upload(celery_worker, client):
     close_old_connections()
     assert Product.objects.count() == 5
     assert "Import done" in client.get(job.get_absolute_url()).content.decode()
+
+
+def test_jobs_are_listed_read_only_in_the_admin(admin_client, manager):
+    job = import_jobs.import_job_start(
+        kind="products", user=manager, file=b"sku\n", filename="p.csv", rows=0
+    )
+    assert admin_client.get("/admin/sms/importjob/").status_code == 200
+    assert admin_client.get(f"/admin/sms/importjob/{job.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/sms/importjob/add/").status_code == 403
