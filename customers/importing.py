@@ -39,6 +39,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers.models import Customer
 from customers.services import (
@@ -53,8 +55,8 @@ from customers.services import (
     phone_key,
     tags_parse,
 )
-from sms.exports import FORMULA_PREFIXES
-from sms.imports import ImportResult, csv_rows, import_rows
+from sms.import_jobs import ImportKind
+from sms.imports import ImportResult, cell_unescape, csv_rows, import_rows
 from sms.roles import user_is_manager
 
 COLUMNS = (
@@ -126,13 +128,6 @@ class CustomerRow:
     fields: dict[str, object] = field(default_factory=dict)
     tags: list[str] | None = None  # None: leave the tags alone
     owner: AbstractBaseUser | None = None  # None: keep the current owner
-
-
-def cell_unescape(value: str) -> str:
-    """Undo sms.exports.cell_safe: "'=SUM(A1)" -> "=SUM(A1)", so exports round-trip."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -527,3 +522,51 @@ def customer_import(
     return CustomerImportResult(
         **vars(result), to_create=validator.to_create, to_update=validator.to_update
     )
+
+
+def customer_import_job_run(
+    *, file, user, options: dict, dry_run: bool, good_rows_only: bool, progress
+) -> tuple[ImportResult, list[tuple[str, int]]]:
+    """An upload too large for the page, in a worker (sms.import_jobs).
+    ``options["default_owner"]``: the owner chosen on the page for new customers."""
+    owner = user
+    if user.has_perm("customers.reassign_customer"):
+        owner = (
+            get_user_model()
+            .objects.filter(pk=options.get("default_owner"), is_active=True)
+            .first()
+        )
+
+    done = {"rows": 0}
+
+    def checked(phase: str, advance: int, total: int) -> None:
+        if phase == "checking":
+            done["rows"] += advance
+            progress(done["rows"], total)
+
+    result = customer_import(
+        file=file,
+        default_owner=owner,
+        dry_run=dry_run,
+        good_rows_only=good_rows_only,
+        progress=checked,
+        imported_by=user,
+    )
+    if result.written:
+        return result, []
+    return result, [
+        (_("New customers"), result.to_create),
+        (_("Existing customers to update"), result.to_update),
+    ]
+
+
+IMPORT_KIND = ImportKind(
+    key="customers",
+    label=_lazy("Customers"),
+    permission="customers.import_customer",
+    columns=COLUMNS,
+    key_column="name",
+    upload_url="customers:customer-import",
+    done_url="customers:customer-list",
+    run=customer_import_job_run,
+)

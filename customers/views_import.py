@@ -24,6 +24,7 @@ from django.utils import timezone
 from customers.forms_import import CustomerImportForm
 from customers.importing import COLUMNS, CustomerImportResult, customer_import
 from customers.models import Customer
+from sms.import_jobs import import_job_start, inline_max_rows
 from sms.imports import ImportFileError, problems_csv
 
 logger = logging.getLogger(__name__)
@@ -42,11 +43,22 @@ def customer_import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _pending_discard(request)
         _uploads_purge()
+        owner = form.cleaned_data.get("default_owner") or request.user
+        if form.row_count > inline_max_rows():
+            # Too long for one request: checked and imported by a worker.
+            job = import_job_start(
+                kind="customers",
+                user=request.user,
+                file=form.cleaned_data["file"],
+                filename=form.cleaned_data["file"].name,
+                rows=form.row_count,
+                options={"default_owner": owner.pk},
+            )
+            return redirect(job)
         token = uuid.uuid4().hex
         path = default_storage.save(
             f"{UPLOAD_DIR}/{token}.csv", form.cleaned_data["file"]
         )
-        owner = form.cleaned_data.get("default_owner") or request.user
         request.session[SESSION_KEY] = {
             "token": token,
             "path": path,

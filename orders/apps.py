@@ -7,6 +7,11 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from orders.importing import IMPORT_KIND
+        from sms.import_jobs import import_kind_register
+
+        import_kind_register(IMPORT_KIND)
+
         from customers.panels import panel_register, timeline_source_register
         from orders.selectors import customer_order_summary, customer_timeline_orders
 

@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from orders.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from sms.imports import ImportFileError, csv_rows
 
-# The page checks and writes within the request: keep it well inside the web
-# server's timeout. Larger files go through `manage.py import_orders`.
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_ROWS = 20_000
+# Files of more than settings.SMS_IMPORT_INLINE_MAX_ROWS rows are checked and
+# written by a worker (sms.import_jobs), so these limits only bound what one upload
+# may hold; larger files go through `manage.py import_orders`.
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_ROWS = 200_000
 
 
 class OrderImportForm(forms.Form):
@@ -38,6 +39,7 @@ class OrderImportForm(forms.Form):
             upload.seek(0)
         if not rows:
             raise forms.ValidationError(_("The file has a header but no rows."))
+        self.row_count = len(rows)
         if len(rows) > MAX_IMPORT_ROWS:
             raise forms.ValidationError(
                 _(

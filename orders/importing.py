@@ -56,6 +56,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers.models import Customer
 from customers.services import email_key
@@ -65,7 +66,8 @@ from orders.pricing import line_amounts, order_amounts
 from orders.signals import orders_bulk_changed
 from products.models import Product
 from products.services import sku_normalize
-from sms.imports import ImportResult, csv_rows, import_rows
+from sms.import_jobs import ImportKind
+from sms.imports import ImportResult, csv_rows, date_check, import_rows
 from sms.money import ZERO
 
 REQUIRED_COLUMNS = (
@@ -301,6 +303,11 @@ class OrderImportPlanner:
     def _parse(self, line: int, values: dict[str, str]) -> _Line:
         row = _Line(line=line, values=values)
         errors = row.errors
+        # A row of the wrong shape is reported by sms.imports.import_rows; noted
+        # here too so that its order is left out whole.
+        errors[""].extend(getattr(values, "problems", ()))
+        if not errors[""]:
+            del errors[""]
         number = values.get("order_number", "")
         if not number:
             errors["order_number"].append(_("Required."))
@@ -396,12 +403,13 @@ class OrderImportPlanner:
                 _("'%(text)s' is not a date: write YYYY-MM-DD (e.g. 2024-03-31).")
                 % {"text": text}
             ) from None
-        if value > self.today:
-            raise ValueError(
-                _("%(date)s is in the future; order history ends today.")
-                % {"date": text}
-            )
-        return value
+        return date_check(
+            value,
+            text=text,
+            latest=self.today,
+            latest_reason=_("%(date)s is in the future; order history ends today.")
+            % {"date": text},
+        )
 
     def _status(self, text: str) -> str:
         if not text:
@@ -533,6 +541,7 @@ class OrderImportPlanner:
                 for row in rows:
                     self._outcomes[row.line] = _SKIP
                 continue
+            self._repeats(number, rows)
             self._agree(number, rows)
             plan = None
             if not any(row.errors for row in rows):
@@ -543,6 +552,30 @@ class OrderImportPlanner:
             self.plans.append(plan)
             for row in rows:
                 self._outcomes[row.line] = plan
+
+    @staticmethod
+    def _repeats(number: str, rows: list[_Line]) -> None:
+        """A row that repeats an earlier row of its order cell for cell is an error:
+        importing it would silently double the line. (The same SKU with other
+        values, e.g. a second line at another price, is a line of its own.)"""
+        first_line: dict[tuple, int] = {}
+        for row in rows:
+            cells = tuple(sorted(row.values.items()))
+            if cells in first_line:
+                row.errors[""].append(
+                    _(
+                        "Repeats line %(line)d (order %(number)s, SKU %(sku)s) cell "
+                        "for cell: importing both would count the line twice. Delete "
+                        "this row, or write the total quantity on one row."
+                    )
+                    % {
+                        "line": first_line[cells],
+                        "number": number,
+                        "sku": row.values.get("sku", ""),
+                    }
+                )
+            else:
+                first_line[cells] = row.line
 
     def _agree(self, number: str, rows: list[_Line]) -> None:
         """Order-level values: the first row that gives one sets it; a later row
@@ -839,3 +872,50 @@ def order_import(
         skipped=planner.skipped,
         rejected=planner.rejected,
     )
+
+
+def order_import_job_run(
+    *, file, user, options: dict, dry_run: bool, good_rows_only: bool, progress
+) -> tuple[ImportResult, list[tuple[str, int]]]:
+    """An upload too large for the page, in a worker (sms.import_jobs)."""
+    done = {"rows": 0}
+
+    def checked(phase: str, advance: int, total: int) -> None:
+        if phase == "checking":
+            done["rows"] += advance
+            progress(done["rows"], total)
+
+    result = order_import(
+        file=file,
+        dry_run=dry_run,
+        good_rows_only=good_rows_only,
+        progress=checked,
+        imported_by=user,
+    )
+    present = (_("Orders already present, left unchanged"), len(result.skipped))
+    left_out = (_("Orders left out (a bad line)"), len(result.rejected))
+    if result.written:
+        return result, [
+            (_("Orders created"), result.created),
+            (_("Lines created"), result.lines_created),
+            present,
+            left_out,
+        ]
+    return result, [
+        (_("Orders to create"), result.orders_to_create),
+        (_("Lines to create"), result.lines_to_create),
+        present,
+        left_out,
+    ]
+
+
+IMPORT_KIND = ImportKind(
+    key="orders",
+    label=_lazy("Orders"),
+    permission="orders.import_order",
+    columns=COLUMNS,
+    key_column="order_number",
+    upload_url="orders:order-import",
+    done_url="orders:order-list",
+    run=order_import_job_run,
+)

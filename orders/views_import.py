@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from orders.forms_import import OrderImportForm
 from orders.importing import COLUMNS, OrderImportResult, order_import
 from orders.models import Order
+from sms.import_jobs import import_job_start, inline_max_rows
 from sms.imports import ImportFileError, problems_csv
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,16 @@ def order_import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _pending_discard(request)
         _uploads_purge()
+        if form.row_count > inline_max_rows():
+            # Too long for one request: checked and imported by a worker.
+            job = import_job_start(
+                kind="orders",
+                user=request.user,
+                file=form.cleaned_data["file"],
+                filename=form.cleaned_data["file"].name,
+                rows=form.row_count,
+            )
+            return redirect(job)
         token = uuid.uuid4().hex
         path = default_storage.save(
             f"{UPLOAD_DIR}/{token}.csv", form.cleaned_data["file"]

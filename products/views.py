@@ -43,6 +43,7 @@ from products.services import (
 )
 from products.tables import ProductTable
 from sms.exports import table_export_response
+from sms.import_jobs import import_job_start, inline_max_rows
 from sms.imports import ImportFileError, problems_csv
 
 EXPORT_HEADERS = [
@@ -283,10 +284,20 @@ class ProductImportView(PermissionRequiredMixin, FormView):
     def form_valid(self, form):
         content = form.cleaned_data["file"].read()
         try:
-            products_csv_rows(file=io.BytesIO(content))
+            rows = products_csv_rows(file=io.BytesIO(content))
         except ImportFileError as exc:
             form.add_error("file", str(exc))
             return self.form_invalid(form)
+        if len(rows) > inline_max_rows():
+            # Too long for one request: checked and imported by a worker.
+            job = import_job_start(
+                kind="products",
+                user=self.request.user,
+                file=content,
+                filename=form.cleaned_data["file"].name,
+                rows=len(rows),
+            )
+            return redirect(job)
         token = uuid.uuid4().hex
         default_storage.save(
             _import_path(self.request.user, token), ContentFile(content)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from sms.models import ImportJob
+
 User = get_user_model()
 
 
@@ -22,3 +24,17 @@ class SmsUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, SmsUserAdmin)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("pk", "kind", "mode", "status", "progress", "rows", "created_by")
+    list_filter = ("kind", "status", "mode")
+    search_fields = ("filename", "created_by__username", "message")
+    date_hierarchy = "created_at"
+    list_select_related = ("created_by",)
+    # Jobs change only through sms.import_jobs (the pages and the workers).
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

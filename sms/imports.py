@@ -10,9 +10,17 @@ import csv
 import io
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sms.exports import FORMULA_PREFIXES, cell_safe
+
+# No import takes a date before this: a year 0001 typed for 2001 would otherwise
+# land, and every monthly report and forecast would span two thousand years.
+EARLIEST_DATE = date(1970, 1, 1)
 
 
 class ImportFileError(Exception):
@@ -26,6 +34,34 @@ class RowError(Exception):
         super().__init__(message)
         self.column = column
         self.message = message
+
+
+class CsvRow(dict):
+    """A row (cells by column name) whose shape is wrong: ``problems`` says how
+    (cells beyond the header, a quote never closed). Such a row is reported as bad
+    without being validated. Rows of the right shape are plain dicts."""
+
+    problems: tuple[str, ...] = ()  # set on the few rows that have any
+
+
+def cell_unescape(value: str) -> str:
+    """Undo sms.exports.cell_safe: "'=SUM(A1)" -> "=SUM(A1)", so the bad-rows
+    download and the list exports can be edited and imported again."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def date_check(value: date, *, text: str, latest: date, latest_reason: str) -> date:
+    """Refuse a date before EARLIEST_DATE or after ``latest`` (ValueError)."""
+    if value < EARLIEST_DATE:
+        raise ValueError(
+            _("%(date)s is before %(earliest)s, the earliest date an import takes.")
+            % {"date": text, "earliest": EARLIEST_DATE.isoformat()}
+        )
+    if value > latest:
+        raise ValueError(latest_reason)
+    return value
 
 
 @dataclass
@@ -87,19 +123,56 @@ def csv_rows(
             + "."
         )
     rows = []
+    width = len(columns)
+    blank = {name: "" for name in columns if name}
+    start = reader.line_num  # the line the previous record ended on
     try:
         for values in reader:
-            line = reader.line_num
+            line, start = start + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue  # blank lines are not rows
-            row = {name: "" for name in columns if name}
+            row = blank.copy()
             for name, value in zip(columns, values, strict=False):
                 if name:
-                    row[name] = value.strip()
+                    value = value.strip()
+                    # Tested here first: the call would cost a third of the read.
+                    row[name] = cell_unescape(value) if value[:1] == "'" else value
+            extra = len(values) > width and [v for v in values[width:] if v.strip()]
+            if extra:
+                row = CsvRow(row)
+                row.problems = (
+                    _(
+                        "%(count)d cell(s) beyond the %(width)d columns of the "
+                        "header (first: '%(cell)s'): a stray comma or a missing "
+                        "column name?"
+                    )
+                    % {"count": len(extra), "width": width, "cell": extra[0][:40]},
+                )
             rows.append((line, row))
     except csv.Error as exc:
         raise ImportFileError(f"Line {reader.line_num}: not valid CSV: {exc}") from exc
+    if rows and _quote_left_open(raw, rows[-1][0]):
+        line, row = rows[-1]
+        rows[-1] = (line, row := CsvRow(row))
+        row.problems += (
+            _(
+                "A quote opened on this line is never closed, so the rest of the "
+                "file was read as one cell: close the quote."
+            ),
+        )
     return rows
+
+
+def _quote_left_open(raw: str, line: int) -> bool:
+    """Whether the record starting on ``line`` runs to the end of the file inside
+    a quoted cell (the lenient reader takes that silently; a strict one does not)."""
+    tail = "".join(io.StringIO(raw, newline="").readlines()[line - 1 :])
+    try:
+        for _values in csv.reader(io.StringIO(tail, newline=""), strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
 
 
 def import_rows(
@@ -123,6 +196,12 @@ def import_rows(
     cleaned = []
     seen: dict[Hashable, int] = {}
     for line, values in rows:
+        shape = getattr(values, "problems", None)
+        if shape:
+            result.problems.extend(ImportProblem(line, "", m, values) for m in shape)
+            if progress:
+                progress(1)
+            continue
         try:
             value = validate(values)
         except RowError as exc:
@@ -166,7 +245,11 @@ def _errors_by_column(exc: ValidationError):
 
 
 def problems_csv(*, result: ImportResult, columns: Sequence[str]) -> str:
-    """The bad rows as a CSV, in the import's own columns plus line and reason."""
+    """The bad rows as a CSV, in the import's own columns plus line and reason.
+
+    Cells a spreadsheet would run as a formula are escaped as the list exports
+    do (sms.exports.cell_safe); csv_rows undoes it when the file comes back.
+    """
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow([*columns, "line", "reason"])
@@ -178,6 +261,10 @@ def problems_csv(*, result: ImportResult, columns: Sequence[str]) -> str:
             f"{p.column}: {p.message}" if p.column else p.message for p in problems
         )
         writer.writerow(
-            [*(problems[0].values.get(c, "") for c in columns), line, reasons]
+            [
+                *(cell_safe(problems[0].values.get(c, "")) for c in columns),
+                line,
+                cell_safe(reasons),
+            ]
         )
     return text.getvalue()

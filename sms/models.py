@@ -1,6 +1,9 @@
-"""Shared tables: document number counters."""
+"""Shared tables: document number counters, background import jobs."""
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class DocumentCounter(models.Model):
@@ -23,3 +26,70 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.value}"
+
+
+class ImportJob(models.Model):
+    """A CSV import too large for one web request, run by a Celery worker.
+
+    The same row goes through two runs: a check (a dry run: what the file would do,
+    every bad row) and, once its user confirms, the import itself, written all or
+    nothing as the pages do inline. Status, progress and the outcome live here, so
+    the page shows them whichever worker ran the job (sms.import_jobs).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Mode(models.TextChoices):
+        CHECK = "check", _("Check")
+        IMPORT = "import", _("Import")
+
+    kind = models.CharField(max_length=20)  # a key of sms.import_jobs.IMPORT_KINDS
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.CHECK)
+    good_rows_only = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    # The upload in the default file storage; blank once imported or given up.
+    file = models.CharField(max_length=255, blank=True)
+    filename = models.CharField(max_length=100, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)  # the first few, shown
+    problems_file = models.CharField(max_length=255, blank=True)  # all, as CSV
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    task_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import #{self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:import-job", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def run_seconds(self) -> float:
+        """How long the last run took (0 while it has not finished)."""
+        if not (self.started_at and self.finished_at):
+            return 0.0
+        return (self.finished_at - self.started_at).total_seconds()

@@ -190,6 +190,11 @@ SMS_COMPANY_EMAIL = env("SMS_COMPANY_EMAIL", default="accounts@example.com")
 # their owner (opportunities/follow_ups.py; checked daily).
 SMS_STALE_OPPORTUNITY_DAYS = env.int("SMS_STALE_OPPORTUNITY_DAYS", default=14)
 
+# CSV uploads with more rows than this are checked and imported by a Celery worker
+# (a job page with a progress bar) instead of within the web request, which a large
+# file would run past the web server's timeout (docs/import-formats.md).
+SMS_IMPORT_INLINE_MAX_ROWS = env.int("SMS_IMPORT_INLINE_MAX_ROWS", default=2000)
+
 # Celery. No broker: tasks run in-process, eagerly (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("analytics/", include("analytics.urls")),
+    path("imports/", include("sms.urls_imports")),
 ]
 
 LANDED = {

@@ -88,3 +88,59 @@ def test_unreadable_files_are_refused_with_a_reason(content, message):
 def test_excel_bom_and_header_case_are_accepted():
     rows = csv_rows(io.BytesIO("\ufeffNAME \nZoë\n".encode()), required=["name"])
     assert rows == [(2, {"name": "Zoë"})]
+
+
+def test_cells_beyond_the_header_make_a_bad_row_not_a_silent_one():
+    result = _run("name,code\nalpha,A1\nbeta,B2,extra\ngamma,C3,,\n")
+    assert [(p.line, p.column) for p in result.problems] == [(3, "")]
+    assert "1 cell(s) beyond the 2 columns" in result.problems[0].message
+    assert "'extra'" in result.problems[0].message
+
+
+def test_a_quote_left_open_at_the_end_is_reported_on_the_line_it_opens():
+    result = _run('name,code\nalpha,A1\n"beta,B2\ngamma,C3\n')
+    assert [(p.line, p.column) for p in result.problems] == [(3, "")]
+    assert "never closed" in result.problems[0].message
+
+
+def test_a_quoted_cell_over_several_lines_is_fine_and_keeps_its_first_line():
+    result = _run('name,code\n"two\nlines",A1\ndelta,D4\n', dry_run=True)
+    assert result.problems == []
+    rows = csv_rows(
+        io.BytesIO(b'name,code\n"two\nlines",A1\ndelta,D4\n'),
+        required=["name"],
+        optional=["code"],
+    )
+    assert [line for line, _values in rows] == [2, 4]
+
+
+def test_the_bad_rows_csv_escapes_formulas_and_csv_rows_reads_them_back():
+    result = _run('name,code\n"=HYPERLINK(""x"")",A1\n,=1+1\n')
+    text = problems_csv(result=result, columns=["name", "code"])
+    assert "'=1+1" in text
+    rows = csv_rows(
+        io.StringIO(text), required=["name"], optional=["code", "line", "reason"]
+    )
+    assert rows[0][1]["code"] == "=1+1"
+
+
+def test_date_check_refuses_dates_before_1970_and_after_the_latest():
+    from datetime import date
+
+    from sms.imports import EARLIEST_DATE, date_check
+
+    assert date(1970, 1, 1) == EARLIEST_DATE
+    assert date_check(
+        date(1970, 1, 1), text="x", latest=date(2030, 1, 1), latest_reason=""
+    )
+    with pytest.raises(ValueError, match="before 1970-01-01"):
+        date_check(
+            date(1, 1, 1), text="0001-01-01", latest=date(2030, 1, 1), latest_reason=""
+        )
+    with pytest.raises(ValueError, match="too late"):
+        date_check(
+            date(2031, 1, 1),
+            text="x",
+            latest=date(2030, 1, 1),
+            latest_reason="too late",
+        )
