@@ -34,8 +34,8 @@ def duration_text(value: timedelta | None) -> str:
 @register.filter
 def attempt_text(run) -> str:
     """What the page says about a job's attempts: "" for a first attempt; else
-    which attempt this is and why, e.g. "Attempt 2 of 3: the previous worker stopped
-    (no heartbeat for 60 s); restarted at 03/12/2026 15:32"."""
+    which attempt this is and why, e.g. "Attempt 2 of 3, restarted at 03/12/2026
+    3:32 p.m. because the previous worker stopped (no heartbeat for 60 s)."."""
     values = {
         "attempt": run.attempt,
         "next": run.attempt + 1,
@@ -57,8 +57,9 @@ def attempt_text(run) -> str:
         if run.started_at
         else ""
     )
-    return _("Attempt %(attempt)d of %(max)d: %(reason)s; restarted at %(at)s.") % (
-        values
+    return (
+        _("Attempt %(attempt)d of %(max)d, restarted at %(at)s because %(reason)s.")
+        % values
     )
 
 

@@ -260,6 +260,28 @@ def test_an_attempt_superseded_by_a_restart_writes_nothing(monkeypatch):
     assert job.message == "Done"
 
 
+def test_segmentation_results_of_a_superseded_attempt_are_not_written():
+    """Written results are checked against the job's current attempt, in the same
+    transaction (the row locked): a restarted job's old attempt writes nothing."""
+    from analytics.models import CustomerSegment
+
+    billable_order(order_date=date(2024, 1, 10))
+    job = _running(kind="segmentation", attempt=2, silent_for=timedelta(0))
+    old_attempt = JobRun.objects.get(pk=job.pk)
+    old_attempt.attempt = 1
+    with pytest.raises(jobs.JobSuperseded):
+        jobs.JOB_RUNNERS["segmentation"](
+            old_attempt, {"as_of": "2024-06-30"}, lambda percent, message="": None
+        )
+    assert not CustomerSegment.objects.filter(job=job).exists()
+    # The current attempt writes, and again (a restart) replaces rather than adds.
+    for _ in range(2):
+        jobs.JOB_RUNNERS["segmentation"](
+            job, {"as_of": "2024-06-30"}, lambda percent, message="": None
+        )
+        assert CustomerSegment.objects.filter(job=job).count() == 1
+
+
 def test_a_job_failed_as_stale_is_not_revived_by_its_late_worker(monkeypatch):
     def late(job, parameters, progress):
         jobs.jobs_restart_stale(now=timezone.now() + jobs.stale_after() * 2)

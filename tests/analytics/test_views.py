@@ -146,7 +146,12 @@ def test_the_scheduled_task_starts_a_job():
     job_id = job_start_scheduled("segmentation")
     job = JobRun.objects.get(pk=job_id)
     assert job.started_by is None
-    assert jobs_fail_stale() == {"stale_failed": 0, "requeued": 0, "given_up": 0}
+    assert jobs_fail_stale() == {
+        "restarted": 0,
+        "stale_failed": 0,
+        "requeued": 0,
+        "given_up": 0,
+    }
 
 
 def test_a_manager_fixes_k_for_a_segmentation_from_the_jobs_page(
