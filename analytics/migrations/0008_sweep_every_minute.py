@@ -28,7 +28,7 @@ def retime(apps, old, new):
     task = task_model.objects.filter(
         name=name, task=TASK, crontab__minute=minute, crontab__hour="*"
     ).first()
-    if task is None:
+    if task is None or task_model.objects.filter(name=new[0]).exists():
         return
     task.crontab, _ = crontab_model.objects.get_or_create(
         minute=new[1],
