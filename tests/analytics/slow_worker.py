@@ -4,6 +4,7 @@ job's first attempt it writes the results as usual and then hangs, reporting not
 until the test kills the worker; a later attempt (results already there) runs as
 usual. Run as ``celery -A tests.analytics.slow_worker worker``."""
 
+import os
 import time
 
 from celery.signals import worker_init
@@ -30,8 +31,15 @@ def first_attempt_hangs(real):
     return runner
 
 
+# Set only in the environment of the test's worker processes: the test session
+# imports this module too, and its own (in-thread) worker must stay as it is.
+ENABLE = "SMS_TEST_HANG_FIRST_ATTEMPTS"
+
+
 @worker_init.connect
 def _hang_on_first_attempts(**kwargs):
+    if os.environ.get(ENABLE) != "1":
+        return
     from analytics import jobs
 
     jobs.JOB_RUNNERS["segmentation"] = first_attempt_hangs(

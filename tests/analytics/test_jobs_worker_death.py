@@ -22,7 +22,7 @@ from django.conf import settings as django_settings
 from analytics import jobs
 from analytics.models import CustomerSegment, JobRun
 from tests.analytics.factories import billable_order
-from tests.analytics.slow_worker import HANGING
+from tests.analytics.slow_worker import ENABLE, HANGING
 from tests.customers.factories import CustomerFactory
 
 pytestmark = [
@@ -62,6 +62,7 @@ class Workers:
             "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
             "SMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT),
             "SMS_JOB_STALE_SECONDS": str(STALE),
+            ENABLE: "1",
         }
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 (closed in stop)
         process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
