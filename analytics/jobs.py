@@ -168,8 +168,8 @@ def job_attempt_lock(*, job: JobRun) -> None:
     row and check no later attempt has started, so an attempt that was superseded
     writes nothing and two attempts never write at the same time. Raises
     JobSuperseded otherwise."""
-    later = JobRun.objects.select_for_update().filter(pk=job.pk, attempt=job.attempt)
-    if later.values_list("pk", flat=True).first() is None:
+    row = JobRun.objects.select_for_update().filter(pk=job.pk, attempt=job.attempt)
+    if row.values_list("pk", flat=True).first() is None:
         raise JobSuperseded(job.pk)
 
 
