@@ -128,3 +128,24 @@ def test_the_sweep_runs_every_minute_unless_an_admin_retimed_it():
     sweep.refresh_from_db()
     assert sweep.crontab.minute == "*/2"
     assert sweep.name == "Analytics: fail stale jobs (every 5 minutes)"
+
+
+def test_the_job_timings_come_from_the_environment_and_are_checked():
+    """The worker-death test relies on the first; the second keeps a live job from
+    ever looking dead."""
+    from tests.sms.test_settings import _settings_in_env
+
+    read = _settings_in_env(
+        "from django.conf import settings as s; print(s.SMS_JOB_HEARTBEAT_SECONDS, "
+        "s.SMS_JOB_STALE_SECONDS, s.SMS_JOB_MAX_ATTEMPTS)",
+        SMS_JOB_HEARTBEAT_SECONDS="2",
+        SMS_JOB_STALE_SECONDS="5",
+        SMS_JOB_MAX_ATTEMPTS="4",
+    )
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.split() == ["2", "5", "4"]
+    refused = _settings_in_env(
+        "pass", SMS_JOB_HEARTBEAT_SECONDS="40", SMS_JOB_STALE_SECONDS="60"
+    )
+    assert refused.returncode != 0
+    assert "SMS_JOB_STALE_SECONDS must be at least twice" in refused.stderr
