@@ -159,7 +159,7 @@ def test_a_job_whose_worker_is_killed_restarts_on_another_and_completes_once(
     )
 
     # Attempt 1 wrote its results and now hangs without reporting anything.
-    _wait(job, lambda j: j.message == HANGING, workers)
+    _wait(job, lambda j: j.message == HANGING, workers, timeout=60)  # incl. start-up
     assert job.status == Status.RUNNING
     assert CustomerSegment.objects.filter(job=job).count() == CUSTOMERS
     # Silent for longer than STALE, yet alive: its heartbeat keeps it from the sweep.
