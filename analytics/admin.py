@@ -14,6 +14,7 @@ class JobRunAdmin(admin.ModelAdmin):
         "pk",
         "kind",
         "status",
+        "attempt",
         "progress",
         "message",
         "created_at",

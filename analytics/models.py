@@ -33,8 +33,17 @@ class JobRun(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    # Last sign of life from the worker (claim or progress); stale runs are failed.
+    # Last sign of life from the worker: stamped every few seconds while it runs (and
+    # when a job is handed back to the queue, dating that). A running job without
+    # one for SMS_JOB_STALE_SECONDS lost its worker and is started again.
     heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True)
+    # How many times a worker started the job (0 while never started); at most
+    # SMS_JOB_MAX_ATTEMPTS. A later attempt starts from the beginning.
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
+    # Why the last attempt did not finish, when the job had to be started again.
+    retry_reason = models.CharField(_("retry reason"), max_length=255, blank=True)
+    # When the sweep last sent the job to the workers again (None: only when queued).
+    resent_at = models.DateTimeField(_("sent again"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

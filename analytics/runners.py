@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import clustering, rfm, value
-from analytics.jobs import Progress, job_runner_register
+from analytics.jobs import Progress, job_attempt_lock, job_runner_register
 from analytics.models import CustomerSegment, JobRun
 from analytics.months import history_end_date, month_add
 from analytics.timing import Stopwatch
@@ -184,8 +184,10 @@ def segment_results_save(
     *, job: JobRun, scored: pd.DataFrame, exact: dict, progress: Progress
 ) -> int:
     """Store one row per customer for ``job``, replacing any earlier attempt's rows
-    (a retried run writes its results once)."""
+    (a restarted run writes its results once). Raises JobSuperseded, writing
+    nothing, if a later attempt of the job has started."""
     with transaction.atomic():
+        job_attempt_lock(job=job)  # and waits for another attempt's write to end
         CustomerSegment.objects.filter(job=job).delete()
         columns = ["customer_id", "recency_days", "frequency", "R", "F", "M"]
         if "expected_value" not in scored:

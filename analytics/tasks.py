@@ -1,8 +1,8 @@
 """Thin Celery tasks: load ids, call one service (analytics.jobs).
 
-Periodic runs (the job sweep every 5 minutes, nightly segmentation and forecast)
-are django-celery-beat tasks created by migration 0002; pause or re-time them in
-the admin under Periodic tasks.
+Periodic runs (the job sweep every minute, nightly segmentation and forecast) are
+django-celery-beat tasks created by migrations 0002 and 0008; pause or re-time them
+in the admin under Periodic tasks.
 """
 
 from celery import shared_task
@@ -17,7 +17,8 @@ from django.db import InterfaceError, OperationalError
     max_retries=5,
 )
 def job_run(job_id: int) -> bool:
-    """Run one queued job (once: a repeated delivery finds it claimed or done)."""
+    """Run an attempt of the job: queued, or running on a worker that died. A
+    repeated delivery of a job that is running alive or finished does nothing."""
     from analytics.jobs import job_execute
 
     return job_execute(job_id=job_id)
@@ -25,10 +26,10 @@ def job_run(job_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def jobs_fail_stale() -> dict[str, int]:
-    """The five-minute sweep: mark failed the running jobs whose worker stopped
-    responding, send again the queued jobs no worker picked up, give up on those
-    queued for an hour. (Named for its first duty: the periodic task in the
-    database refers to it by this name.)"""
+    """The minute sweep: restart (after the last attempt, fail) the running jobs
+    whose worker stopped, send again the queued jobs no worker picked up, give up
+    on those queued for an hour. (Named for its first duty of old: the periodic
+    task in the database refers to it by this name.)"""
     from analytics.jobs import jobs_sweep
 
     return jobs_sweep()

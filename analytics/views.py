@@ -28,7 +28,11 @@ from analytics.jobs import job_start
 from analytics.models import JobRun
 from analytics.reports import REPORTS
 from analytics.selectors import forecast_run_get, jobrun_list, jobrun_statuses
-from analytics.templatetags.analytics_tags import duration_text, status_badge
+from analytics.templatetags.analytics_tags import (
+    attempt_text,
+    duration_text,
+    status_badge,
+)
 from analytics.views_reports import REVENUE_RULE, report_context
 from sms.roles import user_is_manager
 
@@ -114,13 +118,30 @@ class JobRunListView(PermissionRequiredMixin, ListView):
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(
-                    request, _("%(job)s started.") % {"job": job.get_kind_display()}
-                )
+                messages.add_message(request, *job_started_message(job))
                 return redirect("analytics:jobrun-list")
         self.form = form
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(), status=400)
+
+
+def job_started_message(job: JobRun) -> tuple[int, str]:
+    """The message level and text once a job is started: where it stands now.
+    Usually queued (a worker takes it later); without a broker it has already run."""
+    job.refresh_from_db()
+    values = {"job": job.get_kind_display(), "id": job.pk}
+    if job.status == JobRun.Status.QUEUED:
+        text = _(
+            "%(job)s #%(id)d queued: it starts when a worker is free; its progress "
+            "shows below."
+        )
+        return messages.INFO, text % values
+    if job.status == JobRun.Status.RUNNING:
+        text = _("%(job)s #%(id)d started; its progress shows below.")
+        return messages.INFO, text % values
+    if job.status == JobRun.Status.SUCCEEDED:
+        return messages.SUCCESS, _("%(job)s #%(id)d finished.") % values
+    return messages.ERROR, _("%(job)s #%(id)d failed; the error shows below.") % values
 
 
 class JobRunDetailView(PermissionRequiredMixin, DetailView):
@@ -141,6 +162,7 @@ def jobrun_status(run: JobRun) -> dict:
         "message": run.message,
         "duration": duration_text(run.duration),
         "error": run.error.split("\n", 1)[0] if run.error else "",
+        "attempt": attempt_text(run),
         "finished": run.is_finished,
     }
 

@@ -230,6 +230,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# Analytics jobs (analytics/jobs.py). While a job runs, its worker stamps the row's
+# heartbeat every SMS_JOB_HEARTBEAT_SECONDS (from a thread, whatever the job is doing);
+# a running job silent for SMS_JOB_STALE_SECONDS lost its worker and is started again
+# by the next delivery or the minute sweep, up to SMS_JOB_MAX_ATTEMPTS attempts in all.
+SMS_JOB_HEARTBEAT_SECONDS = env.int("SMS_JOB_HEARTBEAT_SECONDS", default=10)
+SMS_JOB_STALE_SECONDS = env.int("SMS_JOB_STALE_SECONDS", default=60)
+SMS_JOB_MAX_ATTEMPTS = env.int("SMS_JOB_MAX_ATTEMPTS", default=3)
+if not 0 < 2 * SMS_JOB_HEARTBEAT_SECONDS <= SMS_JOB_STALE_SECONDS:
+    raise ImproperlyConfigured(
+        "SMS_JOB_STALE_SECONDS must be at least twice SMS_JOB_HEARTBEAT_SECONDS "
+        "(a live job would otherwise look dead)."
+    )
+if SMS_JOB_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("SMS_JOB_MAX_ATTEMPTS must be at least 1.")
+
 # The cache (report figures and charts, the public lead form's rate limit). Shared
 # between processes through Redis when CACHE_URL is set, or when the Celery broker is
 # Redis; otherwise in process memory (fine for development and a single process).

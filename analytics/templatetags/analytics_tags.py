@@ -2,6 +2,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -29,6 +32,38 @@ def duration_text(value: timedelta | None) -> str:
 
 
 @register.filter
+def attempt_text(run) -> str:
+    """What the page says about a job's attempts: "" for a first attempt; else
+    which attempt this is and why, e.g. "Attempt 2 of 3, restarted at 03/12/2026
+    3:32 p.m. because the previous worker stopped (no heartbeat for 60 s)."."""
+    values = {
+        "attempt": run.attempt,
+        "next": run.attempt + 1,
+        "max": settings.SMS_JOB_MAX_ATTEMPTS,
+        "reason": run.retry_reason or _("the previous attempt did not finish"),
+    }
+    if run.status == run.Status.QUEUED and run.retry_reason:
+        return (
+            _(
+                "Attempt %(attempt)d of %(max)d did not finish: %(reason)s. Attempt "
+                "%(next)d starts when a worker is free."
+            )
+            % values
+        )
+    if run.attempt <= 1:
+        return ""
+    values["at"] = (
+        formats.date_format(timezone.localtime(run.started_at), "SHORT_DATETIME_FORMAT")
+        if run.started_at
+        else ""
+    )
+    return (
+        _("Attempt %(attempt)d of %(max)d, restarted at %(at)s because %(reason)s.")
+        % values
+    )
+
+
+@register.filter
 def status_badge(status: str) -> str:
     return STATUS_BADGES.get(status, "text-bg-secondary")
 
@@ -47,8 +82,6 @@ def analytics_nav(context, active: str) -> dict:
 @register.simple_tag
 def kpi_value(value, kind: str) -> str:
     """A tile's figure, formatted as the report tables format their cells."""
-    from django.conf import settings
-
     from analytics.tables import cell_text
 
     return cell_text(value, kind, settings.SMS_CURRENCY)

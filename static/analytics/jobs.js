@@ -37,6 +37,11 @@
       (job.status === "succeeded" ? " bg-success" : "");
     bar.parentNode.setAttribute("aria-valuenow", job.progress);
     field(box, "message").textContent = job.message;
+    var attempt = field(box, "attempt");
+    if (attempt) {
+      attempt.textContent = job.attempt;
+      attempt.classList.toggle("d-none", !job.attempt);
+    }
     var error = field(box, "error");
     error.textContent = job.error;
     error.classList.toggle("d-none", !job.error);

@@ -84,52 +84,240 @@ def test_a_redelivered_task_does_not_run_the_job_again(monkeypatch):
 
 
 def test_a_running_job_is_not_claimed_twice_and_a_missing_one_is_ignored():
-    job = JobRun.objects.create(kind="forecast", status=Status.RUNNING)
+    """A second delivery while the first worker is alive (a recent heartbeat)."""
+    job = JobRun.objects.create(
+        kind="forecast",
+        status=Status.RUNNING,
+        attempt=1,
+        heartbeat_at=timezone.now() - jobs.stale_after() + timedelta(seconds=5),
+    )
     assert jobs.job_execute(job_id=job.pk) is False
     assert jobs.job_execute(job_id=job.pk + 1000) is False
     job.refresh_from_db()
-    assert job.status == Status.RUNNING
+    assert (job.status, job.attempt) == (Status.RUNNING, 1)
 
 
-def test_a_running_job_whose_worker_went_silent_is_marked_failed():
+def _running(*, attempt: int = 1, silent_for: timedelta, kind="forecast") -> JobRun:
+    """A job running its ``attempt``, last heard from ``silent_for`` ago."""
     now = timezone.now()
-    silent = JobRun.objects.create(
-        kind="segmentation",
+    return JobRun.objects.create(
+        kind=kind,
         status=Status.RUNNING,
+        attempt=attempt,
         started_at=now - timedelta(hours=1),
-        heartbeat_at=now - jobs.STALE_AFTER - timedelta(seconds=1),
+        heartbeat_at=now - silent_for,
+        progress=40,
+        message="Forecasting Total (1 of 3)",
     )
-    busy = JobRun.objects.create(
-        kind="segmentation",
-        status=Status.RUNNING,
-        started_at=now - timedelta(hours=1),
-        heartbeat_at=now - timedelta(minutes=1),
-    )
+
+
+def _counting_runner(monkeypatch, kind="forecast") -> list:
+    calls = []
+
+    def counting(job, parameters, progress):
+        calls.append((job.pk, job.attempt))
+        progress(50, "Working")
+        return {"ok": True}
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, kind, counting)
+    return calls
+
+
+def test_a_running_job_whose_worker_went_silent_is_restarted_by_the_sweep(
+    monkeypatch,
+):
+    """The bug: a job whose worker was killed stayed "running" for 15-20 minutes and
+    then failed. Now a minute without a heartbeat hands it back to the workers,
+    which start it again (here eagerly) as attempt 2."""
+    calls = _counting_runner(monkeypatch)
+    silent = _running(silent_for=jobs.stale_after() + timedelta(seconds=1))
+    busy = _running(silent_for=jobs.stale_after() - timedelta(seconds=10))
     queued = JobRun.objects.create(kind="forecast")
-    assert jobs.jobs_fail_stale(now=now) == 1
-    assert jobs.jobs_fail_stale(now=now) == 0
+    assert jobs.jobs_restart_stale() == {"restarted": 1, "stale_failed": 0}
+    assert calls == [(silent.pk, 2)]
     silent.refresh_from_db()
-    assert silent.status == Status.FAILED
-    assert "The worker stopped responding" in silent.error
-    assert silent.finished_at == now
+    assert (silent.status, silent.attempt) == (Status.SUCCEEDED, 2)
+    assert silent.retry_reason == (
+        "the previous worker stopped (no heartbeat for 60 s)"
+    )
+    assert silent.summary == {"ok": True}
+    assert jobs.jobs_restart_stale() == {"restarted": 0, "stale_failed": 0}
     busy.refresh_from_db()
     queued.refresh_from_db()
-    assert busy.status == Status.RUNNING
+    assert (busy.status, busy.attempt) == (Status.RUNNING, 1)
     assert queued.status == Status.QUEUED
+
+
+def test_the_silence_allowed_is_a_setting(settings, monkeypatch):
+    _counting_runner(monkeypatch)
+    settings.SMS_JOB_STALE_SECONDS = 300
+    job = _running(silent_for=timedelta(seconds=200))
+    assert jobs.jobs_restart_stale()["restarted"] == 0
+    settings.SMS_JOB_STALE_SECONDS = 120
+    assert jobs.jobs_restart_stale()["restarted"] == 1
+    job.refresh_from_db()
+    assert job.retry_reason == "the previous worker stopped (no heartbeat for 120 s)"
+
+
+def test_a_silent_job_waits_queued_and_says_so_while_the_broker_is_down(
+    monkeypatch,
+):
+    calls = _counting_runner(monkeypatch)
+    job = _running(silent_for=jobs.stale_after() * 2)
+    with dead_broker():
+        assert jobs.jobs_sweep()["restarted"] == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == (Status.QUEUED, 1)
+    assert "queue is unavailable" in job.message
+    assert calls == []
+    # Sent again by a later sweep once the broker is back (eager here): it runs.
+    later = timezone.now() + jobs.REQUEUE_AFTER + timedelta(seconds=1)
+    assert jobs.jobs_sweep(now=later)["requeued"] == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == (Status.SUCCEEDED, 2)
+
+
+def test_a_silent_job_on_its_last_attempt_is_failed_with_a_clear_message(
+    monkeypatch,
+):
+    calls = _counting_runner(monkeypatch)
+    now = timezone.now()
+    last = _running(attempt=3, silent_for=jobs.stale_after() + timedelta(seconds=1))
+    assert jobs.jobs_sweep(now=now)["stale_failed"] == 1
+    last.refresh_from_db()
+    assert last.status == Status.FAILED
+    assert last.finished_at == now
+    assert last.message == "Worker stopped responding"
+    assert last.error.startswith(
+        "The job was started 3 times and each time its worker stopped (no heartbeat "
+        "for 60 s), so it was marked failed."
+    )
+    # Its message, delivered late, does not run it.
+    assert jobs.job_execute(job_id=last.pk) is False
+    assert calls == []
+
+
+def test_a_delivery_finding_its_job_silent_restarts_it(monkeypatch):
+    """The dead worker's own message comes back (redelivered) before the sweep
+    noticed: the delivery starts the job again."""
+    calls = _counting_runner(monkeypatch)
+    job = _running(silent_for=jobs.stale_after() + timedelta(seconds=1))
+    assert jobs.job_execute(job_id=job.pk) is True
+    assert jobs.job_execute(job_id=job.pk) is False  # and once only
+    assert calls == [(job.pk, 2)]
+    job.refresh_from_db()
+    assert (job.status, job.attempt, job.progress) == (Status.SUCCEEDED, 2, 100)
+    assert "no heartbeat" in job.retry_reason
+
+
+def test_a_delivery_finding_its_job_silent_on_the_last_attempt_fails_it(
+    monkeypatch, settings
+):
+    settings.SMS_JOB_MAX_ATTEMPTS = 2
+    calls = _counting_runner(monkeypatch)
+    job = _running(attempt=2, silent_for=jobs.stale_after() * 3)
+    assert jobs.job_execute(job_id=job.pk) is False
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert job.error.startswith("The job was started 2 times")
+    assert calls == []
+
+
+def test_two_deliveries_of_a_silent_job_start_one_attempt(monkeypatch):
+    """Each delivery reads the job, then claims it on condition that it is still
+    as read: the second finds it taken (attempt 2 running, alive)."""
+    job = _running(silent_for=jobs.stale_after() * 2)
+    first = jobs._claim(job.pk)
+    assert (first.status, first.attempt) == (Status.RUNNING, 2)
+    assert jobs._claim(job.pk) is None
+
+
+def test_an_attempt_superseded_by_a_restart_writes_nothing(monkeypatch):
+    """A worker that only seemed dead (stalled past the limit, then back) is
+    stopped at its next progress report; the restarted attempt's result stands."""
+    states = []
+
+    def stalled(job, parameters, progress):
+        progress(10, "Working")
+        if job.attempt == 1:
+            # Stalled; meanwhile another worker restarts the job and finishes it.
+            JobRun.objects.filter(pk=job.pk).update(
+                heartbeat_at=timezone.now() - jobs.stale_after() * 2
+            )
+            assert jobs.job_execute(job_id=job.pk) is True
+            states.append(JobRun.objects.values_list("status", "attempt").get())
+            progress(90, "Back")  # raises: this attempt is over
+            states.append("not reached")
+        return {"attempt": job.attempt}
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", stalled)
+    job = JobRun.objects.create(kind="forecast")
+    assert jobs.job_execute(job_id=job.pk) is True
+    assert states == [(Status.SUCCEEDED, 2)]
+    job.refresh_from_db()
+    assert (job.status, job.attempt, job.progress) == (Status.SUCCEEDED, 2, 100)
+    assert job.summary == {"attempt": 2}
+    assert job.message == "Done"
+
+
+def test_segmentation_results_of_a_superseded_attempt_are_not_written():
+    """Written results are checked against the job's current attempt, in the same
+    transaction (the row locked): a restarted job's old attempt writes nothing."""
+    from analytics.models import CustomerSegment
+
+    billable_order(order_date=date(2024, 1, 10))
+    job = _running(kind="segmentation", attempt=2, silent_for=timedelta(0))
+    old_attempt = JobRun.objects.get(pk=job.pk)
+    old_attempt.attempt = 1
+    with pytest.raises(jobs.JobSuperseded):
+        jobs.JOB_RUNNERS["segmentation"](
+            old_attempt, {"as_of": "2024-06-30"}, lambda percent, message="": None
+        )
+    assert not CustomerSegment.objects.filter(job=job).exists()
+    # The current attempt writes, and again (a restart) replaces rather than adds.
+    for _ in range(2):
+        jobs.JOB_RUNNERS["segmentation"](
+            job, {"as_of": "2024-06-30"}, lambda percent, message="": None
+        )
+        assert CustomerSegment.objects.filter(job=job).count() == 1
 
 
 def test_a_job_failed_as_stale_is_not_revived_by_its_late_worker(monkeypatch):
     def late(job, parameters, progress):
-        jobs.jobs_fail_stale(now=timezone.now() + jobs.STALE_AFTER * 2)
+        jobs.jobs_restart_stale(now=timezone.now() + jobs.stale_after() * 2)
         progress(90, "Still here")
         return {"late": True}
 
     monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", late)
-    job = JobRun.objects.create(kind="forecast")
-    jobs.job_execute(job_id=job.pk)
+    job = JobRun.objects.create(kind="forecast", attempt=jobs.max_attempts() - 1)
+    assert jobs.job_execute(job_id=job.pk) is True
     job.refresh_from_db()
     assert job.status == Status.FAILED
+    assert job.message == "Worker stopped responding"
     assert job.summary == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_silent_runner_keeps_its_heartbeat_from_a_thread(monkeypatch, settings):
+    """A long computation that reports no progress (a model fit) must not look
+    dead: a thread stamps the heartbeat meanwhile, then stops and closes its
+    connection."""
+    settings.SMS_JOB_HEARTBEAT_SECONDS = 0.2
+    seen = []
+
+    def silent(job, parameters, progress):
+        claimed_at = JobRun.objects.get(pk=job.pk).heartbeat_at
+        time.sleep(1)
+        seen.append(JobRun.objects.get(pk=job.pk).heartbeat_at > claimed_at)
+        return {}
+
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", silent)
+    job = JobRun.objects.create(kind="forecast")
+    assert jobs.job_execute(job_id=job.pk) is True
+    assert seen == [True]
+    assert not [t for t in threading.enumerate() if t.name.endswith("-heartbeat")]
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
 
 
 def test_broker_down_leaves_the_job_queued_with_a_message(
@@ -163,7 +351,12 @@ def test_a_job_queued_while_the_broker_was_down_runs_when_the_sweep_sends_it_aga
             kind="segmentation", parameters={"as_of": "2024-06-30"}, user=None
         )
     # Just queued: its own message may still be on its way; the sweep leaves it.
-    assert jobs.jobs_sweep() == {"stale_failed": 0, "requeued": 0, "given_up": 0}
+    assert jobs.jobs_sweep() == {
+        "restarted": 0,
+        "stale_failed": 0,
+        "requeued": 0,
+        "given_up": 0,
+    }
     job.refresh_from_db()
     assert job.status == Status.QUEUED
     _age(job, jobs.REQUEUE_AFTER + timedelta(seconds=1))
@@ -182,8 +375,8 @@ def test_a_job_queued_while_the_broker_was_down_runs_when_the_sweep_sends_it_aga
 
 
 def test_a_job_sent_many_times_runs_once(monkeypatch):
-    """Every sweep sends a waiting job again; each delivery claims it, so only the
-    first runs it."""
+    """The sweep sends a waiting job again every REQUEUE_AFTER (not at each of its
+    runs, every minute); each delivery claims it, so only the first runs it."""
     calls, sent = [], []
 
     def counting(job, parameters, progress):
@@ -198,8 +391,15 @@ def test_a_job_sent_many_times_runs_once(monkeypatch):
     )
     job = JobRun.objects.create(kind="forecast")
     _age(job, jobs.REQUEUE_AFTER * 2)
-    for _ in range(3):
-        assert jobs.jobs_sweep()["requeued"] == 1
+    now = timezone.now()
+    minute = timedelta(minutes=1)
+    sweeps = [now + n * minute for n in range(11)]  # the next ten minutes
+    assert [jobs.jobs_sweep(now=at)["requeued"] for at in sweeps] == (
+        [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    )
+    assert (
+        jobs.jobs_sweep(now=now + 12 * minute + timedelta(seconds=1))["requeued"] == 1
+    )
     job.refresh_from_db()
     assert job.message.startswith("Sent to the workers again")
     assert sent == [job.pk] * 3
@@ -226,7 +426,12 @@ def test_a_job_nobody_picked_up_for_an_hour_is_failed_with_a_clear_message(
     _age(stuck, jobs.GIVE_UP_AFTER + timedelta(seconds=1))
     waiting = JobRun.objects.create(kind="forecast")
     _age(waiting, jobs.GIVE_UP_AFTER - timedelta(minutes=1))
-    assert jobs.jobs_sweep() == {"stale_failed": 0, "requeued": 1, "given_up": 1}
+    assert jobs.jobs_sweep() == {
+        "restarted": 0,
+        "stale_failed": 0,
+        "requeued": 1,
+        "given_up": 1,
+    }
     assert sent == [waiting.pk]
     stuck.refresh_from_db()
     assert stuck.status == Status.FAILED
@@ -262,12 +467,37 @@ def test_a_job_handed_back_after_a_database_error_counts_from_then(monkeypatch):
     assert jobs.jobs_requeue_waiting(now=later)["given_up"] == 1
 
 
+def test_a_database_error_on_the_last_attempt_fails_the_job(monkeypatch, settings):
+    from django.db import OperationalError
+
+    def flaky(job, parameters, progress):
+        raise OperationalError("server closed the connection")
+
+    settings.SMS_JOB_MAX_ATTEMPTS = 2
+    monkeypatch.setitem(jobs.JOB_RUNNERS, "forecast", flaky)
+    job = JobRun.objects.create(kind="forecast")
+    with pytest.raises(OperationalError):  # attempt 1: back to the queue, retried
+        jobs.job_execute(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == (Status.QUEUED, 1)
+    assert job.retry_reason == "the previous attempt lost its database connection"
+    assert jobs.job_execute(job_id=job.pk) is True  # attempt 2, the last: failed
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == (Status.FAILED, 2)
+    assert job.error.startswith("OperationalError: server closed the connection")
+
+
 def test_the_periodic_task_runs_the_sweep():
     from analytics.tasks import jobs_fail_stale
 
     job = JobRun.objects.create(kind="forecast")
     _age(job, jobs.GIVE_UP_AFTER * 2)
-    assert jobs_fail_stale() == {"stale_failed": 0, "requeued": 0, "given_up": 1}
+    assert jobs_fail_stale() == {
+        "restarted": 0,
+        "stale_failed": 0,
+        "requeued": 0,
+        "given_up": 1,
+    }
 
 
 def test_job_start_refuses_an_unknown_kind():
