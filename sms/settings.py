@@ -9,6 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,11 +24,28 @@ env.read_env(BASE_DIR / ".env")  # real environment variables win over the file
 DEV_SECRET_KEY = "dev-only-secret-key-never-use-in-production"  # noqa: S105
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "Set SECRET_KEY: the development key is refused when DEBUG is off."
-    )
+# An empty value counts as unset: .env.example ships `SECRET_KEY=`, and an empty key
+# passes `check` but turns every request into a 500 once DEBUG is off.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY.strip():
+    SECRET_KEY = DEV_SECRET_KEY
+if not DEBUG:
+    if SECRET_KEY == DEV_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY: it is empty or unset, and the development key is "
+            "refused when DEBUG is off."
+        )
+    # Django's own bar for a strong key (security.W009), enforced at start-up.
+    if (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for DEBUG off: use {SECRET_KEY_MIN_LENGTH} or "
+            f'more random characters, e.g. python3 -c "import secrets; '
+            f'print(secrets.token_urlsafe(50))"'
+        )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
