@@ -1,9 +1,12 @@
-"""Log-in throttling (django-axes): the client's address and the failure limits."""
+"""Log-in protection: throttling (django-axes) and the refused demo password."""
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 from django.http import HttpRequest
+
+from sms.demo_users import DEMO_PASSWORD
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -54,3 +57,18 @@ class LoginFailureHandler(AxesDatabaseHandler):
         per_pair = self.filter_user_attempts(request, credentials)[0]
         count, _ = per_pair.delete()
         return count
+
+
+class DemoPasswordRefusingBackend(ModelBackend):
+    """Django's model back end, refusing the public demo password while DEBUG is off.
+
+    Demo users made by ``seed_demo`` in development may end up on a production
+    server (a copied database); their password is printed in the README. The check
+    compares the typed password with the known one, so it costs no hash. The deploy
+    check sms.E001 (sms/checks.py) names the users to fix.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not settings.DEBUG and password == DEMO_PASSWORD:
+            return None
+        return super().authenticate(request, username, password, **kwargs)

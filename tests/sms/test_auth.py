@@ -1,6 +1,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from sms.demo_users import DEMO_PASSWORD
 from tests.sms.factories import PASSWORD, RepFactory
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +299,22 @@ def test_a_successful_login_forgives_that_users_typos_in_the_address_count(clien
         assert _login(client, user.username).status_code == 302
         client.post(reverse("logout"))
     assert _fail(client, "someone").status_code == 200
+
+
+def test_with_debug_off_the_demo_password_is_refused(client, settings):
+    settings.DEBUG = False
+    user = RepFactory(password=DEMO_PASSWORD)
+    refused = _login_with(client, user.username, DEMO_PASSWORD)
+    assert refused.status_code == 200
+    assert "Please enter a correct username and password" in refused.content.decode()
+    assert not refused.wsgi_request.user.is_authenticated
+
+
+def test_with_debug_on_the_demo_password_logs_in(client, settings):
+    settings.DEBUG = True
+    user = RepFactory(password=DEMO_PASSWORD)
+    assert _login_with(client, user.username, DEMO_PASSWORD).status_code == 302
+
+
+def _login_with(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
