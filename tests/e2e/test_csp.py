@@ -1,19 +1,21 @@
 """The Content-Security-Policy holds on every main page, for a manager and a rep: no
 violation reported, no console error, and the scripted bits still work."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.jobs import job_start
+from analytics.jobs import job_run_inline, job_start
 from analytics.models import JobRun
 from opportunities import services as opportunity_services
 from orders.services import LineInput
+from tests.analytics.factories import billable_order
 from tests.analytics.report_data import sales_dataset
+from tests.customers.factories import CustomerFactory
 from tests.opportunities.factories import opportunity
-from tests.sms.factories import PASSWORD
+from tests.sms.factories import PASSWORD, ManagerFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -169,4 +171,26 @@ def test_rep_pages_pass_the_policy_and_their_scripts_work(page, live_server, dat
     page.once("dialog", lambda dialog: answer(dialog, True))
     page.get_by_role("button", name="Cancel order").click()
     page.get_by_test_id("status").filter(has_text="Cancelled").wait_for()
+    assert watch.errors == []
+
+
+def test_segment_pages_and_their_svg_charts_pass_the_policy(page, live_server):
+    ManagerFactory(username="boss")
+    for n, days in enumerate([1, 2, 3, 200, 300, 320]):
+        customer = CustomerFactory(name=f"Buyer {n}")
+        for _ in range(1 + n % 3):
+            billable_order(customer=customer, order_date=date(2024, 12, 31 - days % 28))
+    job = job_run_inline(kind="segmentation", parameters={"as_of": "2024-12-31"})
+    segment = job.customer_segments.order_by("-monetary").first()
+    watch = Watch(page)
+    _log_in(page, live_server, "boss")
+
+    _visit(page, live_server, watch, reverse("analytics:segment-overview"))
+    charts = page.locator('img[src*="/analytics/segments/charts/"]')
+    assert charts.count() == 2
+    for n in range(charts.count()):
+        assert charts.nth(n).evaluate("img => img.complete && img.naturalWidth > 0")
+    page.get_by_role("link", name=segment.segment, exact=True).click()
+    page.get_by_test_id("segment-customers").wait_for()
+    assert page.evaluate("window.__csp") == []
     assert watch.errors == []
