@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -302,6 +302,12 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
+        # One inline handler, allowed by its hash: the admin's export page of
+        # django-import-export (onchange="onSelectToggleChange(event)").
+        "script-src-attr": [
+            UNSAFE_HASHES,
+            "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+        ],
         "style-src": [SELF, UNSAFE_INLINE],
         "style-src-elem": [SELF],
         "img-src": [SELF, "data:"],  # data: for Bootstrap's SVG form icons

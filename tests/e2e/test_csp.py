@@ -15,7 +15,7 @@ from tests.analytics.factories import billable_order
 from tests.analytics.report_data import sales_dataset
 from tests.customers.factories import CustomerFactory
 from tests.opportunities.factories import opportunity
-from tests.sms.factories import PASSWORD, ManagerFactory
+from tests.sms.factories import PASSWORD, AdminFactory, ManagerFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -194,3 +194,25 @@ def test_segment_pages_and_their_svg_charts_pass_the_policy(page, live_server):
     page.get_by_test_id("segment-customers").wait_for()
     assert page.evaluate("window.__csp") == []
     assert watch.errors == []
+
+
+def test_admin_pages_pass_the_policy(page, live_server):
+    admin = AdminFactory(username="root")
+    customer = CustomerFactory(name="Alpha Ltd")
+    watch = Watch(page)
+    _log_in(page, live_server, "root")
+    for path in (
+        reverse("admin:index"),
+        reverse("admin:customers_customer_changelist"),
+        reverse("admin:customers_customer_change", args=[customer.pk]),
+        reverse("admin:auth_user_change", args=[admin.pk]),
+        reverse("admin:axes_accessattempt_changelist"),
+        reverse("admin:customers_customer_export"),
+    ):
+        _visit(page, live_server, watch, path)
+    # django-import-export's "select all fields" box: its inline handler still runs.
+    fields = page.locator('input[type="checkbox"][name^="customerresource_"]')
+    assert fields.count() > 3
+    page.locator("input[onchange]").uncheck()
+    assert not any(fields.nth(i).is_checked() for i in range(fields.count()))
+    assert page.evaluate("window.__csp") == []
