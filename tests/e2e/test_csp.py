@@ -105,6 +105,12 @@ def _pages(sales, deal, quote, job, *, manager: bool) -> list[str]:
         reverse("opportunities:quote-create", args=[deal.pk]),
         reverse("opportunities:quote-detail", args=[quote.pk]),
         reverse("opportunities:quote-print", args=[quote.pk]),
+        reverse("opportunities:opportunity-create"),
+        reverse("customers:customer-create"),
+        reverse("customers:interaction-create", args=[sales.c1.pk]),
+        reverse("orders:order-update", args=[sales.orders["O4"].pk]),
+        reverse("orders:payment-create", args=[order.pk]),
+        reverse("password_change"),
     ]
     if manager:
         pages += [
@@ -116,6 +122,12 @@ def _pages(sales, deal, quote, job, *, manager: bool) -> list[str]:
             reverse("analytics:segment-overview"),
             reverse("analytics:forecast"),
             reverse("analytics:value-report"),
+            reverse("analytics:driver-list"),
+            reverse("analytics:driver-create"),
+            reverse("products:product-create"),
+            reverse("inventory:stock-receive"),
+            reverse("inventory:stock-transfer"),
+            reverse("customers:customer-import"),
         ]
     return pages
 
@@ -123,6 +135,9 @@ def _pages(sales, deal, quote, job, *, manager: bool) -> list[str]:
 def test_manager_pages_pass_the_policy_and_their_scripts_work(page, live_server, data):
     sales, deal, quote, job = data
     watch = Watch(page)
+    # The public pages first, before logging in.
+    for path in (reverse("login"), reverse("opportunities:lead-form")):
+        _visit(page, live_server, watch, path)
     _log_in(page, live_server, "boss")
     for path in _pages(sales, deal, quote, job, manager=True):
         _visit(page, live_server, watch, path)
