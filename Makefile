@@ -7,8 +7,10 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 # Production-like variables for `check --deploy`: the throwaway key only has to look
-# strong (50+ characters, varied); it never signs anything.
-DEPLOY_ENV := DEBUG=False ALLOWED_HOSTS=sms.example.com \
+# strong (50+ characters, varied); it never signs anything. The database is an empty
+# one in memory: this checks the configuration, and a developer's db.sqlite3 holds the
+# demo users that the deploy check sms.E001 rightly flags on a server.
+DEPLOY_ENV := DEBUG=False ALLOWED_HOSTS=sms.example.com DATABASE_URL=sqlite://:memory: \
 	SECRET_KEY=check-deploy-9f3c1a7e5b2d4c6e8a0b1d3f5e7c9a2b4d6f8e0a1c3e5b7d9f
 
 .PHONY: run install dev migrate seed test lint format checks compose-check pytest bench clean

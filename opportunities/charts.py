@@ -18,7 +18,8 @@ def pipeline_chart_svg(*, rows: list[dict], currency: str) -> str:
         [(r["month"].isoformat(), str(r["weighted"]), str(r["won"])) for r in rows]
     )
     key = (
-        "opp-pipeline-svg:" + hashlib.sha256((key_data + currency).encode()).hexdigest()
+        "opp-pipeline-svg2:"
+        + hashlib.sha256((key_data + currency).encode()).hexdigest()
     )
     svg = cache.get(key)
     if svg is None:
@@ -66,11 +67,14 @@ def _render(*, rows: list[dict], currency: str) -> str:
     out = io.StringIO()
     figure.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
-    # Inline in the page: drop the XML prolog and let CSS size it.
+    # Inline in the page: drop the XML prolog and let CSS size it. Drop matplotlib's
+    # <style> element too: the Content-Security-Policy refuses inline style elements
+    # (its one rule is in sms.css, for .sms-chart).
     svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
     return re.sub(
         r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-        r'<svg\1 class="w-100 h-auto" role="img" aria-label="Pipeline chart"',
+        r'<svg\1 class="w-100 h-auto sms-chart" role="img" aria-label="Pipeline chart"',
         svg,
         count=1,
     )

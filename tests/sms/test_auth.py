@@ -1,6 +1,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from sms.demo_users import DEMO_PASSWORD
 from tests.sms.factories import PASSWORD, RepFactory
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +242,79 @@ def test_without_proxies_a_forged_forwarded_header_is_ignored(client):
             HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
         )
     assert _fail(client, user.username, ip="10.0.0.9").status_code == 429
+
+
+def _login(client, username, ip="10.0.0.1"):
+    return client.post(
+        reverse("login"), {"username": username, "password": PASSWORD}, REMOTE_ADDR=ip
+    )
+
+
+def test_password_spraying_across_user_names_locks_the_address(client, settings):
+    assert settings.SMS_LOGIN_ADDRESS_FAILURE_LIMIT == 20
+    user = RepFactory()
+    # One guess each for 19 user names: no pair reaches 5, the address reaches 19.
+    for n in range(19):
+        assert _fail(client, f"sprayed{n}").status_code == 200
+    locked = _fail(client, "sprayed19")
+    assert locked.status_code == 429
+    body = locked.content.decode()
+    assert "Too many failed log-ins" in body
+    assert "every log-in from it is locked" in body
+    assert "locked for 15 minutes" in body
+    # Nobody logs in from that address now, not even with the right password...
+    assert _login(client, user.username).status_code == 429
+    # ...while the same user elsewhere still can.
+    assert _login(client, user.username, ip="10.0.0.2").status_code == 302
+
+
+def test_an_office_behind_one_address_survives_its_colleagues_typos(client):
+    colleagues = RepFactory.create_batch(4)
+    # 16 typos from one address (4 each, none locked alone), then everyone logs in.
+    for user in colleagues:
+        for _ in range(4):
+            assert _fail(client, user.username).status_code == 200
+    for user in colleagues:
+        assert _login(client, user.username).status_code == 302
+        client.post(reverse("logout"))
+
+
+def test_logging_in_with_one_account_does_not_reset_the_spraying_count(client):
+    insider = RepFactory()
+    for n in range(15):
+        _fail(client, f"sprayed{n}")
+    assert _login(client, insider.username).status_code == 302
+    client.post(reverse("logout"))
+    for n in range(15, 19):
+        assert _fail(client, f"sprayed{n}").status_code == 200
+    assert _fail(client, "sprayed19").status_code == 429
+
+
+def test_a_successful_login_forgives_that_users_typos_in_the_address_count(client):
+    # 4 typos by each of 5 colleagues would be 20 from the address; each one's own
+    # log-in in between takes their typos off the count.
+    for user in RepFactory.create_batch(5):
+        for _ in range(4):
+            _fail(client, user.username)
+        assert _login(client, user.username).status_code == 302
+        client.post(reverse("logout"))
+    assert _fail(client, "someone").status_code == 200
+
+
+def test_with_debug_off_the_demo_password_is_refused(client, settings):
+    settings.DEBUG = False
+    user = RepFactory(password=DEMO_PASSWORD)
+    refused = _login_with(client, user.username, DEMO_PASSWORD)
+    assert refused.status_code == 200
+    assert "Please enter a correct username and password" in refused.content.decode()
+    assert not refused.wsgi_request.user.is_authenticated
+
+
+def test_with_debug_on_the_demo_password_logs_in(client, settings):
+    settings.DEBUG = True
+    user = RepFactory(password=DEMO_PASSWORD)
+    assert _login_with(client, user.username, DEMO_PASSWORD).status_code == 302
+
+
+def _login_with(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})

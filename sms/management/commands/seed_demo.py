@@ -14,17 +14,8 @@ from tqdm import tqdm
 from inventory.demo import inventory_demo_create
 from products.demo import products_demo_create
 from sms.bulk import statistics_refresh
-from sms.roles import SALES_MANAGER, SALES_REP, roles_sync
-
-DEMO_PASSWORD = "sms-demo"  # noqa: S105 - printed for the demo; refused without DEBUG
-
-# username, first name, last name, role (None: a staff admin)
-DEMO_USERS = (
-    ("admin", "Alex", "Admin", None),
-    ("manager", "Maria", "Moreno", SALES_MANAGER),
-    ("rep1", "Rita", "Reyes", SALES_REP),
-    ("rep2", "Sam", "Patel", SALES_REP),
-)
+from sms.demo_users import DEMO_PASSWORD, DEMO_USERS
+from sms.roles import roles_sync
 
 
 @contextmanager
