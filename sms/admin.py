@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from sms.models import FormSubmission
+
 User = get_user_model()
 
 
@@ -22,3 +24,11 @@ class SmsUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, SmsUserAdmin)
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(admin.ModelAdmin):
+    list_display = ("token", "user", "result_url", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("token", "result_url", "user__username")
+    readonly_fields = ("user", "token", "result_url", "created_at")
