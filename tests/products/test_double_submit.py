@@ -24,5 +24,10 @@ def test_the_new_product_form_posted_twice_makes_one_product(manager_client):
 
 def test_the_new_category_form_posted_twice_makes_one_category(manager_client):
     url = reverse("products:category-create")
-    posted_twice(manager_client, url, {"name": "Desks", "description": ""})
+    first, second = posted_twice(
+        manager_client, url, {"name": "Desks", "description": ""}
+    )
+    assert first.status_code == 302
+    # Not "this category exists" on the second post: it lands on the first result.
+    assert second.redirect_chain == [(first.url, 302)]
     assert Category.objects.filter(name="Desks").count() == 1
