@@ -23,6 +23,7 @@ from analytics.selectors import (
     driver_window,
 )
 from analytics.services import driver_delete, driver_save
+from sms.idempotency import PostOnceMixin
 
 
 class DriverListView(PermissionRequiredMixin, ListView):
@@ -94,7 +95,9 @@ class _DriverFormMixin:
         return context
 
 
-class DriverCreateView(PermissionRequiredMixin, _DriverFormMixin, CreateView):
+class DriverCreateView(
+    PermissionRequiredMixin, PostOnceMixin, _DriverFormMixin, CreateView
+):
     permission_required = "analytics.add_forecastdriver"
 
     def get_initial(self):

@@ -2,12 +2,13 @@
 
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.models import Contact, Customer, Interaction, Tag, Task
@@ -86,15 +87,70 @@ def _tags_set(customer: Customer, names: Iterable[str]) -> None:
     customer.tags.set(existing.values())
 
 
+class DuplicateCustomer(ValidationError):
+    """The new customer looks like one that exists; ``duplicates`` says which."""
+
+    def __init__(self, duplicates: list[tuple[Customer, str]]):
+        super().__init__(
+            "This looks like a customer you already have.", code="duplicate"
+        )
+        self.duplicates = duplicates
+
+
+# pg_advisory_xact_lock(namespace, key): the namespace keeps these locks apart from
+# any other advisory lock in the database.
+_DUPLICATE_LOCK_NAMESPACE = 4201
+
+
+def _duplicate_keys_lock(customer: Customer) -> None:
+    """Serialise the creation of customers that could be duplicates of each other.
+
+    A unique index cannot hold the rule (a confirmed duplicate is allowed), so each
+    create takes a transaction lock on every duplicate key it has (e-mail, phone,
+    name + city) before it checks. The locks are held to the commit, so the next
+    create with a shared key sees this one. Taken in sorted order: no deadlocks.
+    SQLite serialises writers and has no such locks.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = {f"email:{customer.email_key}", f"phone:{customer.phone_key}"}
+    if customer.city.strip():
+        keys.add(f"name:{customer.name_key}|{customer.city.strip().lower()}")
+    ids = sorted({zlib.crc32(k.encode()) - 2**31 for k in keys if not k.endswith(":")})
+    with connection.cursor() as cursor:
+        for key in ids:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_DUPLICATE_LOCK_NAMESPACE, key],
+            )
+
+
 @transaction.atomic
 def customer_create(
-    *, owner: AbstractBaseUser, tags: Iterable[str] = (), **fields
+    *,
+    owner: AbstractBaseUser,
+    tags: Iterable[str] = (),
+    allow_duplicates: bool = True,
+    **fields,
 ) -> Customer:
+    """A new customer. With ``allow_duplicates=False`` (the customer form until the
+    user confirms) one that matches an existing customer raises DuplicateCustomer;
+    the check is race-safe (see _duplicate_keys_lock)."""
     customer = Customer(
         owner=owner, **{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS}
     )
     _keys_set(customer)
     customer.full_clean(exclude=["owner"])
+    _duplicate_keys_lock(customer)
+    if not allow_duplicates:
+        duplicates = customer_duplicates(
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            city=customer.city,
+        )
+        if duplicates:
+            raise DuplicateCustomer(duplicates)
     customer.save()
     _tags_set(customer, tags)
     return customer

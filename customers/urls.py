@@ -25,7 +25,9 @@ urlpatterns = [
     path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="customer-update"),
     path("<int:pk>/active/", views.customer_activate_view, name="customer-activate"),
     path(
-        "<int:pk>/contacts/new/", views.ContactFormView.as_view(), name="contact-create"
+        "<int:pk>/contacts/new/",
+        views.ContactCreateView.as_view(),
+        name="contact-create",
     ),
     path(
         "<int:pk>/contacts/<int:contact_pk>/edit/",

@@ -23,6 +23,7 @@ from customers.lookup import customer_label, customer_lookup
 from customers.panels import panels_render
 from customers.tables import CustomerTable
 from sms.exports import table_export_response
+from sms.idempotency import PostOnceMixin
 
 EXPORT_HEADERS = [
     "external_ref",
@@ -159,6 +160,10 @@ class CustomerFormMixin:
             )
         try:
             self.object = self.save(data=data, tags=tags)
+        except services.DuplicateCustomer as exc:  # one saved meanwhile
+            return self.render_to_response(
+                self.get_context_data(form=form, duplicates=exc.duplicates)
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -167,12 +172,23 @@ class CustomerFormMixin:
         return redirect(self.object)
 
 
-class CustomerCreateView(PermissionRequiredMixin, CustomerFormMixin, FormView):
+class CustomerCreateView(
+    PermissionRequiredMixin, PostOnceMixin, CustomerFormMixin, FormView
+):
     permission_required = "customers.add_customer"
     object = None
 
+    def form_valid(self, form):
+        self.duplicates_allowed = form.cleaned_data["confirm_duplicate"]
+        return super().form_valid(form)
+
     def save(self, *, data, tags):
-        return services.customer_create(owner=self.request.user, tags=tags, **data)
+        return services.customer_create(
+            owner=self.request.user,
+            tags=tags,
+            allow_duplicates=self.duplicates_allowed,
+            **data,
+        )
 
 
 class CustomerUpdateView(PermissionRequiredMixin, CustomerFormMixin, FormView):
@@ -271,7 +287,13 @@ class ContactFormView(PermissionRequiredMixin, CustomerChildMixin, FormView):
         return redirect(self.customer)
 
 
-class InteractionCreateView(PermissionRequiredMixin, CustomerChildMixin, FormView):
+class ContactCreateView(PostOnceMixin, ContactFormView):
+    pass
+
+
+class InteractionCreateView(
+    PermissionRequiredMixin, PostOnceMixin, CustomerChildMixin, FormView
+):
     permission_required = "customers.add_interaction"
     form_class = InteractionForm
     template_name = "customers/interaction_form.html"
@@ -314,7 +336,7 @@ class TaskListView(PermissionRequiredMixin, TemplateView):
         )
 
 
-class TaskCreateView(PermissionRequiredMixin, FormView):
+class TaskCreateView(PermissionRequiredMixin, PostOnceMixin, FormView):
     permission_required = "customers.add_task"
     form_class = TaskForm
     template_name = "customers/task_form.html"

@@ -33,6 +33,7 @@ from inventory.services import (
 )
 from inventory.tables import MovementTable, StockOverviewTable
 from products.models import Product
+from sms.idempotency import PostOnceMixin
 
 
 class StockOverviewView(PermissionRequiredMixin, SingleTableMixin, ListView):
@@ -117,7 +118,7 @@ class WarehouseListView(PermissionRequiredMixin, ListView):
 # Stock forms (managers) ---------------------------------------------------------------
 
 
-class _StockFormView(PermissionRequiredMixin, FormView):
+class _StockFormView(PermissionRequiredMixin, PostOnceMixin, FormView):
     """A stock form: the service decides; its errors land on the form's fields."""
 
     template_name = "inventory/stock_form.html"

@@ -26,6 +26,7 @@ from opportunities.forms import MoveForm, OpportunityForm
 from opportunities.models import OPEN_STAGES, Opportunity, Stage
 from opportunities.tables import STAGE_BADGES, OpportunityTable
 from sms.exports import table_export_response
+from sms.idempotency import post_once
 from sms.roles import user_is_manager
 from sms.templatetags.sms_tags import money
 
@@ -212,6 +213,7 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 
 
 @permission_required("opportunities.add_opportunity", raise_exception=True)
+@post_once
 def opportunity_create_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":

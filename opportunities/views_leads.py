@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from customers.models import Customer
 from opportunities.forms_leads import HONEYPOT, LeadForm
 from opportunities.services import opportunity_create
+from sms.idempotency import post_once
 from sms.security import client_ip
 
 logger = logging.getLogger(__name__)
@@ -50,11 +51,15 @@ def _over_limit(request: HttpRequest) -> bool:
 
 
 def _thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "opportunities/lead_form_thanks.html")
+    response = render(request, "opportunities/lead_form_thanks.html")
+    # A page, not a redirect, yet the end of the form: its token is spent.
+    response.form_saved = True
+    return response
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@post_once(replay=_thanks)
 def lead_form_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "opportunities/lead_form.html", {"form": LeadForm()})

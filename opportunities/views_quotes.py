@@ -22,6 +22,7 @@ from opportunities.documents import quote_data, quote_pdf
 from opportunities.forms_quotes import QuoteForm, QuoteLineFormSet
 from opportunities.models import Opportunity, Quote
 from orders.services import LineInput
+from sms.idempotency import post_once
 
 
 def opportunity_url(opportunity: Opportunity) -> str:
@@ -61,6 +62,7 @@ def _form_page(request, *, form, formset, opportunity, quote=None) -> HttpRespon
 
 
 @permission_required("opportunities.add_quote", raise_exception=True)
+@post_once
 def quote_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     opportunity = get_object_or_404(
         selectors.opportunity_scope(user=request.user).select_related("customer"),

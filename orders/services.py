@@ -633,6 +633,39 @@ def _payment_write(
     return payment
 
 
+# A second payment (or refund) of the same amount without a reference, this soon
+# after the first, is taken for the first one entered again (a second tab).
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def _check_not_repeated(*, order: Order, kind: str, amount: Decimal, reference: str):
+    """Refuse money recorded twice: the same amount and reference on the same order
+    (always), or the same amount without a reference within REPEAT_WINDOW. The order
+    row is locked by the caller, so two concurrent posts cannot both pass."""
+    same = Payment.objects.filter(order=order, kind=kind, amount=amount)
+    reference = reference.strip()
+    label = Payment.Kind(kind).label.lower()
+    if reference:
+        if same.filter(reference__iexact=reference).exists():
+            raise ValidationError(
+                _(
+                    "A %(kind)s of %(amount)s with reference %(reference)s is already "
+                    "recorded on this order."
+                )
+                % {"kind": label, "amount": amount, "reference": reference}
+            )
+        return
+    since = timezone.now() - REPEAT_WINDOW
+    if same.filter(created_at__gte=since).exists():
+        raise ValidationError(
+            _(
+                "A %(kind)s of %(amount)s was recorded on this order a few minutes "
+                "ago. If this is another one, give it a reference."
+            )
+            % {"kind": label, "amount": amount}
+        )
+
+
 def _amount_check(amount) -> Decimal:
     if isinstance(amount, float):
         raise TypeError("Money is Decimal, never float.")
@@ -667,6 +700,9 @@ def payment_record(
             _("%(amount)s is more than the balance due of %(due)s.")
             % {"amount": amount, "due": order.balance_due}
         )
+    _check_not_repeated(
+        order=order, kind=Payment.Kind.PAYMENT, amount=amount, reference=reference
+    )
     return _payment_write(
         order=order,
         kind=Payment.Kind.PAYMENT,
@@ -696,6 +732,9 @@ def refund_record(
             _("%(amount)s is more than the %(paid)s paid on this order.")
             % {"amount": amount, "paid": order.amount_paid}
         )
+    _check_not_repeated(
+        order=order, kind=Payment.Kind.REFUND, amount=amount, reference=reference
+    )
     return _payment_write(
         order=order,
         kind=Payment.Kind.REFUND,

@@ -26,6 +26,7 @@ from orders.forms import (
 from orders.models import Order, OrderEmail
 from orders.tables import OrderTable, OverdueTable
 from sms.exports import table_export_response
+from sms.idempotency import post_once
 
 EXPORT_HEADERS = [
     "number",
@@ -163,6 +164,7 @@ def _form_page(request, *, form, formset, order=None):
 
 
 @permission_required("orders.add_order", raise_exception=True)
+@post_once
 def order_create_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
@@ -344,6 +346,7 @@ def order_deliver_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("orders.ship_order", raise_exception=True)
+@post_once
 def order_ship_view(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(
         selectors.order_scope(user=request.user).select_related("customer"), pk=pk
@@ -415,11 +418,13 @@ def _payment_view(request, pk: int, *, refund: bool) -> HttpResponse:
 
 
 @permission_required("orders.add_payment", raise_exception=True)
+@post_once
 def payment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _payment_view(request, pk, refund=False)
 
 
 @permission_required("orders.refund_payment", raise_exception=True)
+@post_once
 def refund_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _payment_view(request, pk, refund=True)
 

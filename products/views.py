@@ -43,6 +43,7 @@ from products.services import (
 )
 from products.tables import ProductTable
 from sms.exports import table_export_response
+from sms.idempotency import PostOnceMixin
 from sms.import_jobs import import_job_start, inline_max_rows
 from sms.imports import ImportFileError, problems_csv
 
@@ -142,7 +143,7 @@ class ProductDetailView(PermissionRequiredMixin, DetailView):
         return context
 
 
-class ProductCreateView(PermissionRequiredMixin, CreateView):
+class ProductCreateView(PermissionRequiredMixin, PostOnceMixin, CreateView):
     permission_required = "products.add_product"
     form_class = ProductForm
     template_name = "products/product_form.html"
@@ -200,7 +201,7 @@ class CategoryListView(PermissionRequiredMixin, ListView):
         return context
 
 
-class CategoryCreateView(PermissionRequiredMixin, CreateView):
+class CategoryCreateView(PermissionRequiredMixin, PostOnceMixin, CreateView):
     permission_required = "products.add_category"
     form_class = CategoryForm
     template_name = "products/category_form.html"

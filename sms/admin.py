@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from sms.models import ImportJob
+from sms.models import FormSubmission, ImportJob
 
 User = get_user_model()
 
@@ -38,3 +38,11 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(admin.ModelAdmin):
+    list_display = ("token", "user", "result_url", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("token", "result_url", "user__username")
+    readonly_fields = ("user", "token", "result_url", "created_at")

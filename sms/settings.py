@@ -111,6 +111,7 @@ TEMPLATES = [
                 "sms.context_processors.base",
                 "customers.context_processors.tasks_due",
             ],
+            "builtins": ["sms.templatetags.form_tokens"],
         },
     },
 ]
