@@ -53,7 +53,8 @@ class CustomerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
-            form_version_set(self, self.instance.version)
+            if not self.is_bound:
+                form_version_set(self, self.instance.version)
         else:
             del self.fields["version"]
         self.fields["name"].error_messages["required"] = "Give the customer a name."

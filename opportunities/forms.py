@@ -86,12 +86,12 @@ class OpportunityForm(forms.ModelForm):
         if editing:
             del self.fields["stage"]
             self.fields["probability"].help_text = ""
+            if self.instance.customer_id and not self.is_bound:
+                self.initial["customer"] = self.instance.customer
             if not self.is_bound:
                 form_version_set(self, self.instance.version)
         else:
             del self.fields["version"]
-            if self.instance.customer_id and not self.is_bound:
-                self.initial["customer"] = self.instance.customer
         if user_is_manager(user):
             self.fields["owner"].queryset = owner_choices()
             if editing:
