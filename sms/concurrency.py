@@ -211,3 +211,52 @@ def stale_edit_show(form: forms.BaseForm, exc: StaleEdit) -> None:
     with the current version, so saving again deliberately overrides."""
     form.add_error(None, exc)
     form_version_set(form, exc.current_version)
+
+
+class VersionedModelForm(forms.ModelForm):
+    """An admin change form that carries the version it was read at and refuses a
+    save over someone else's newer change (checked when the form is cleaned; the
+    save that follows counts the change)."""
+
+    version = version_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            form_version_set(self, self.instance.version)
+
+    def clean(self):
+        cleaned = super().clean()
+        version = cleaned.get(VERSION_FIELD)
+        if self.instance.pk is None or version is None:
+            return cleaned
+        model = type(self.instance)
+        now = model._base_manager.filter(pk=self.instance.pk).values_list(
+            VERSION_FIELD, flat=True
+        )
+        if now.first() not in (None, version):
+            submitted = {k: v for k, v in cleaned.items() if k != VERSION_FIELD}
+            stale = _stale_edit(model, self.instance.pk, version, submitted, {})
+            form_version_set(self, stale.current_version)
+            raise stale
+        return cleaned
+
+
+class VersionedAdminMixin:
+    """For a ModelAdmin: its change form refuses a stale save (VersionedModelForm)
+    and a save counts as a change of the row."""
+
+    form = VersionedModelForm
+    # The model field is not editable; the form's own hidden field carries it.
+    exclude = (VERSION_FIELD,)
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != VERSION_FIELD]
+        return [*fields, VERSION_FIELD] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        # Reached only by admins that save plainly (the others call a service,
+        # which counts the change).
+        if change:
+            version_bump(obj)
+        super().save_model(request, obj, form, change)
