@@ -114,13 +114,14 @@ def customer_update(
     was read at, a save over someone else's newer change raises StaleEdit."""
     changed = [k for k in fields if k in CUSTOMER_FIELDS]
     submitted = {k: fields[k] for k in changed}
-    current = {}
     if tags is not None:
         tags = list(tags)
         submitted["tags"] = sorted(tags)
-        current["tags"] = sorted(customer.tags.values_list("name", flat=True))
     version_claim(
-        instance=customer, version=version, submitted=submitted, current=current
+        instance=customer,
+        version=version,
+        submitted=submitted,
+        current=lambda: {"tags": sorted(customer.tags.values_list("name", flat=True))},
     )
     for name in changed:
         setattr(customer, name, fields[name])

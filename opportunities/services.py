@@ -351,7 +351,11 @@ def quote_update(
             "notes": notes,
             _("Lines"): lines_summary(lines),
         },
-        current={_("Lines"): lines_summary(quote.lines.order_by("position", "pk"))},
+        current=lambda: {
+            _("Lines"): lines_summary(
+                quote.lines.select_related("product").order_by("position", "pk")
+            )
+        },
     )
     quote.valid_until, quote.notes = valid_until, notes
     quote.save(update_fields=["valid_until", "notes"])

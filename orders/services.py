@@ -326,7 +326,7 @@ def order_update(
             **{k: v for k, v in header.items() if v is not None},
             _("Lines"): lines_summary(lines),
         },
-        current={
+        current=lambda: {
             _("Lines"): lines_summary(
                 order.lines.select_related("product").order_by("position", "pk")
             )

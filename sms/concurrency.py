@@ -15,7 +15,7 @@ too. Writes of fields no form shows (timestamps, paid amounts) leave the
 version alone: they cannot be lost by a form save.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -71,14 +71,15 @@ def version_claim(
     instance: models.Model,
     version: int | None,
     submitted: Mapping[str, object],
-    current: Mapping[str, object] | None = None,
+    current: Callable[[], Mapping[str, object]] | None = None,
 ) -> None:
     """Count this save as the next version of ``instance``'s row, or raise
     StaleEdit if the row is no longer at ``version``.
 
     Call it inside the saving transaction, before writing. ``submitted`` holds
-    the form's values by field name; ``current`` the present values of names
-    that are not model fields (tags, lines) for the list of changes. Without a
+    the form's values by field name; ``current`` returns the present values of
+    names that are not model fields (tags, lines), read only for the list of
+    changes of a stale save. Without a
     version (imports, the API, scripts) the save is counted unchecked.
     """
     if version is None:
@@ -89,7 +90,8 @@ def version_claim(
         version=F(VERSION_FIELD) + 1
     )
     if not claimed:
-        raise _stale_edit(model, instance.pk, version, submitted, current or {})
+        extra = current() if current is not None else {}
+        raise _stale_edit(model, instance.pk, version, submitted, extra)
     instance.version = version + 1
 
 
