@@ -32,7 +32,8 @@ VERSION_FIELD = "version"
 class StaleEdit(ValidationError):
     """A save from a form read at an older version. ``current_version`` is the
     version to offer in the form again; ``changes`` lists (label, their value,
-    your value) for each field that differs."""
+    your value) for each field someone else changed; ``differs`` says whether
+    any submitted value differs from the record as it is now."""
 
     def __init__(
         self,
@@ -41,9 +42,11 @@ class StaleEdit(ValidationError):
         changes: list[tuple[str, str, str]],
         by: str = "",
         at: datetime | None = None,
+        differs: bool = True,
     ):
         self.current_version = current_version
         self.changes = changes
+        self.differs = differs
         self.by = by
         self.at = at
         super().__init__(_stale_message(changes=changes, by=by, at=at), code="stale")
@@ -89,10 +92,16 @@ def version_claim(
     claimed = model._base_manager.filter(pk=instance.pk, version=version).update(
         version=F(VERSION_FIELD) + 1
     )
-    if not claimed:
-        extra = current() if current is not None else {}
-        raise _stale_edit(model, instance.pk, version, submitted, extra)
-    instance.version = version + 1
+    if claimed:
+        instance.version = version + 1
+        return
+    extra = current() if current is not None else {}
+    stale = _stale_edit(model, instance.pk, version, submitted, extra, lock=True)
+    if stale.differs:
+        raise stale
+    # The record already holds what was submitted (a form sent twice, or the
+    # same change made by two people): nothing to lose, nothing to refuse.
+    instance.version = stale.current_version
 
 
 def version_bump(instance: models.Model) -> None:
@@ -104,8 +113,13 @@ def version_bump(instance: models.Model) -> None:
     instance.version = rows.values_list(VERSION_FIELD, flat=True).get()
 
 
-def _stale_edit(model, pk, version, submitted, current_extra) -> StaleEdit:
-    current = model._base_manager.get(pk=pk)
+def _stale_edit(
+    model, pk, version, submitted, current_extra, *, lock: bool = False
+) -> StaleEdit:
+    rows = model._base_manager.filter(pk=pk)
+    # Locked when the save may go on (nothing differs), so nobody changes the
+    # row between this comparison and that save.
+    current = (rows.select_for_update() if lock else rows).get()
     base = by = at = None
     history = getattr(current, "history", None)
     if history is not None and hasattr(model, "history"):
@@ -119,6 +133,7 @@ def _stale_edit(model, pk, version, submitted, current_extra) -> StaleEdit:
     if at is None:
         at = getattr(current, "updated_at", None)
     changes = []
+    differs = False
     for name, mine in submitted.items():
         if name == VERSION_FIELD:
             continue
@@ -128,6 +143,7 @@ def _stale_edit(model, pk, version, submitted, current_extra) -> StaleEdit:
         theirs = current_extra[name] if field is None else getattr(current, name)
         if _same(theirs, mine):
             continue
+        differs = True
         # With history, a field the user changed and nobody else did is no
         # conflict: list only what the other person changed.
         untouched = base is not None and field is not None
@@ -142,6 +158,7 @@ def _stale_edit(model, pk, version, submitted, current_extra) -> StaleEdit:
         changes=changes,
         by=_user_name(by),
         at=at,
+        differs=differs,
     )
 
 
@@ -240,7 +257,8 @@ class VersionedModelForm(forms.ModelForm):
             submitted = {k: v for k, v in cleaned.items() if k != VERSION_FIELD}
             stale = _stale_edit(model, self.instance.pk, version, submitted, {})
             form_version_set(self, stale.current_version)
-            raise stale
+            if stale.differs:
+                raise stale
         return cleaned
 
 

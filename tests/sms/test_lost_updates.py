@@ -173,3 +173,18 @@ def test_a_stale_order_save_lists_the_other_managers_line_change():
     sku = case.record.lines.get().product.sku
     assert f"Lines: 5 x {sku} @ 100 (you had 2 x {sku} @ 100)" in page
     assert case.record.lines.get().quantity == 5
+
+
+@pytest.mark.parametrize("make", CASES.values(), ids=CASES.keys())
+def test_a_form_sent_twice_is_not_refused(make):
+    # A double click on Save: the second request comes from the same (now old)
+    # version but changes nothing the first did not.
+    case = make()
+    anna = _manager_client("Anna")
+    form = _open(anna, case)
+    form[case.field] = "Anna's change"
+
+    first, second = anna.post(case.url, form), anna.post(case.url, form)
+
+    assert first.status_code == second.status_code == 302
+    assert _value(case) == "Anna's change"

@@ -52,3 +52,16 @@ def test_a_stale_admin_save_is_refused_then_saves(make):
     assert response.status_code == 302, response.content.decode()[-3000:]
     case.record.refresh_from_db()
     assert getattr(case.record, case.field) == "Ben's change"
+
+
+def test_an_admin_form_sent_twice_is_not_refused():
+    case = CASES["customer"]()
+    url = _admin_url(case.record)
+    ada = _admin_client()
+    form = post_data(ada.get(url).content.decode(), having="version")
+    form["notes"] = "Twice"
+
+    assert ada.post(url, form).status_code == 302
+    assert ada.post(url, form).status_code == 302
+    case.record.refresh_from_db()
+    assert case.record.notes == "Twice"
