@@ -138,6 +138,7 @@ def customer_update(
 @transaction.atomic
 def customer_activate(*, customer: Customer, active: bool) -> Customer:
     customer.is_active = active
+    version_bump(customer)
     customer.save(update_fields=["is_active", "updated_at"])
     return customer
 
@@ -152,6 +153,9 @@ def customer_reassign(*, customers: Iterable[Customer], owner: AbstractBaseUser)
     for customer in customers:
         if customer.owner_id != owner.pk:
             customer.owner = owner
+            # The admin's change form shows the owner: one opened before is
+            # refused (sms.concurrency).
+            version_bump(customer)
             customer.save(update_fields=["owner", "updated_at"])
             count += 1
     return count

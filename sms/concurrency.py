@@ -189,6 +189,8 @@ def _show(field, value) -> str:
         return _("(empty)")
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if hasattr(value, "get_full_name"):
+        return _user_name(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):

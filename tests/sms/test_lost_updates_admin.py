@@ -65,3 +65,22 @@ def test_an_admin_form_sent_twice_is_not_refused():
     assert ada.post(url, form).status_code == 302
     case.record.refresh_from_db()
     assert case.record.notes == "Twice"
+
+
+def test_an_admin_form_opened_before_a_reassignment_is_refused():
+    from customers.services import customer_reassign
+    from tests.sms.factories import RepFactory
+
+    case = CASES["customer"]()
+    url = _admin_url(case.record)
+    ada = _admin_client()
+    form = post_data(ada.get(url).content.decode(), having="version")
+    new_owner = RepFactory(first_name="Nia", last_name="Owner")
+    customer_reassign(customers=[case.record], owner=new_owner)
+
+    form["notes"] = "Stale"
+    page = ada.post(url, form).content.decode()
+
+    assert STALE in page and "Nia Owner" in page
+    case.record.refresh_from_db()
+    assert case.record.owner == new_owner and case.record.notes == ""
