@@ -133,8 +133,10 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Counts saved changes; edit forms carry it so a stale save is refused
-    # (sms.concurrency).
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(
+        _("version"), default=1, db_default=1, editable=False
+    )
 
     objects = OpportunityQuerySet.as_manager()
 
@@ -271,8 +273,10 @@ class Quote(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     decided_at = models.DateTimeField(_("accepted or rejected"), null=True, blank=True)
     # Counts saved changes; edit forms carry it so a stale save is refused
-    # (sms.concurrency).
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(
+        _("version"), default=1, db_default=1, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
