@@ -7,6 +7,7 @@ from customers import services
 from customers.models import Contact, Customer, CustomerMerge, Interaction, Tag, Task
 from customers.resources import CustomerResource
 from customers.selectors import owner_choices
+from sms.concurrency import VersionedAdminMixin
 
 User = get_user_model()
 
@@ -40,7 +41,7 @@ def _reassign_action(owner):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class CustomerAdmin(VersionedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [CustomerResource]
     list_display = (
         "name",
@@ -93,7 +94,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "customer", "title", "email", "phone", "is_primary")
     search_fields = ("name", "email", "phone", "customer__name")
     list_filter = ("is_primary",)

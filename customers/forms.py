@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from customers.models import Contact, Customer, Interaction, Task
 from customers.selectors import owner_choices
 from customers.services import tags_parse
+from sms.concurrency import form_version_set, version_field
 from sms.widgets import DateInput
 
 User = get_user_model()
@@ -18,6 +19,7 @@ class CustomerForm(forms.ModelForm):
         required=False,
         label="This is a different customer: save it anyway",
     )
+    version = version_field()
 
     class Meta:
         model = Customer
@@ -51,6 +53,10 @@ class CustomerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
+            if not self.is_bound:
+                form_version_set(self, self.instance.version)
+        else:
+            del self.fields["version"]
         self.fields["name"].error_messages["required"] = "Give the customer a name."
 
     def clean_name(self):
@@ -82,9 +88,18 @@ class ReassignForm(forms.Form):
 
 
 class ContactForm(forms.ModelForm):
+    version = version_field()
+
     class Meta:
         model = Contact
         fields = ["name", "title", "email", "phone", "is_primary"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["version"]
+        elif not self.is_bound:
+            form_version_set(self, self.instance.version)
 
 
 class InteractionForm(forms.ModelForm):

@@ -102,6 +102,9 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counts saved changes; edit forms carry it so a stale save is refused
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["email_key", "phone_key", "name_key"])
     objects = CustomerQuerySet.as_manager()
@@ -157,6 +160,9 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     is_primary = models.BooleanField("primary contact", default=False)
+    # Counts saved changes; edit forms carry it so a stale save is refused
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["-is_primary", "name", "pk"]

@@ -9,9 +9,11 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from customers.models import Contact, Customer, Interaction, Tag, Task
+from sms.concurrency import version_bump, version_claim
 
 CUSTOMER_FIELDS = (
     "kind",
@@ -158,9 +160,25 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, tags: Iterable[str] | None = None, **fields
+    *,
+    customer: Customer,
+    tags: Iterable[str] | None = None,
+    version: int | None = None,
+    **fields,
 ) -> Customer:
+    """Change a customer's fields (and tags). With the ``version`` the edit form
+    was read at, a save over someone else's newer change raises StaleEdit."""
     changed = [k for k in fields if k in CUSTOMER_FIELDS]
+    submitted = {k: fields[k] for k in changed}
+    if tags is not None:
+        tags = list(tags)
+        submitted["tags"] = sorted(tags)
+    version_claim(
+        instance=customer,
+        version=version,
+        submitted=submitted,
+        current=lambda: {"tags": sorted(customer.tags.values_list("name", flat=True))},
+    )
     for name in changed:
         setattr(customer, name, fields[name])
     _keys_set(customer)
@@ -176,6 +194,7 @@ def customer_update(
 @transaction.atomic
 def customer_activate(*, customer: Customer, active: bool) -> Customer:
     customer.is_active = active
+    version_bump(customer)
     customer.save(update_fields=["is_active", "updated_at"])
     return customer
 
@@ -190,6 +209,9 @@ def customer_reassign(*, customers: Iterable[Customer], owner: AbstractBaseUser)
     for customer in customers:
         if customer.owner_id != owner.pk:
             customer.owner = owner
+            # The admin's change form shows the owner: one opened before is
+            # refused (sms.concurrency).
+            version_bump(customer)
             customer.save(update_fields=["owner", "updated_at"])
             count += 1
     return count
@@ -222,9 +244,16 @@ def customer_duplicates(
 
 @transaction.atomic
 def contact_save(
-    *, customer: Customer, contact: Contact | None = None, **fields
+    *,
+    customer: Customer,
+    contact: Contact | None = None,
+    version: int | None = None,
+    **fields,
 ) -> Contact:
-    """Create or update a contact; a new primary contact demotes the old one."""
+    """Create or update a contact; a new primary contact demotes the old one. With
+    the ``version`` an edit form was read at, a stale save raises StaleEdit."""
+    if contact is not None and contact.pk:
+        version_claim(instance=contact, version=version, submitted=fields)
     contact = contact or Contact(customer=customer)
     for name in ("name", "title", "email", "phone", "is_primary"):
         if name in fields:
@@ -232,7 +261,7 @@ def contact_save(
     contact.full_clean(exclude=["customer"])
     if contact.is_primary:
         customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(
-            is_primary=False
+            is_primary=False, version=F("version") + 1
         )
     contact.save()
     return contact
@@ -393,7 +422,9 @@ def customer_merge(
     moved: dict[str, int] = {}
     # One primary contact: the survivor's if it has one.
     if survivor.contacts.filter(is_primary=True).exists():
-        merged.contacts.filter(is_primary=True).update(is_primary=False)
+        merged.contacts.filter(is_primary=True).update(
+            is_primary=False, version=F("version") + 1
+        )
     for relation in customer_relations():
         manager = relation.model._base_manager
         rows = manager.filter(**{relation.field: merged})
@@ -416,6 +447,7 @@ def customer_merge(
     if "external_ref" in changes:
         # The reference is unique: free it on the merged customer first.
         merged.external_ref = ""
+        version_bump(merged)
         merged.save(update_fields=["external_ref", "updated_at"])
     customer_update(
         customer=survivor,

@@ -22,6 +22,7 @@ from customers.forms import (
 from customers.lookup import customer_label, customer_lookup
 from customers.panels import panels_render
 from customers.tables import CustomerTable
+from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import PostOnceMixin
 
@@ -164,6 +165,9 @@ class CustomerFormMixin:
             return self.render_to_response(
                 self.get_context_data(form=form, duplicates=exc.duplicates)
             )
+        except StaleEdit as exc:
+            stale_edit_show(form, exc)
+            return self.form_invalid(form)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -278,11 +282,15 @@ class ContactFormView(PermissionRequiredMixin, CustomerChildMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        services.contact_save(
-            customer=self.customer,
-            contact=form.instance if form.instance.pk else None,
-            **form.cleaned_data,
-        )
+        try:
+            services.contact_save(
+                customer=self.customer,
+                contact=form.instance if form.instance.pk else None,
+                **form.cleaned_data,
+            )
+        except StaleEdit as exc:
+            stale_edit_show(form, exc)
+            return self.form_invalid(form)
         messages.success(self.request, f"Saved contact {form.cleaned_data['name']}.")
         return redirect(self.customer)
 

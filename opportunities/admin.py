@@ -35,6 +35,7 @@ from opportunities.services import (
     opportunity_move,
     opportunity_update,
 )
+from sms.concurrency import VersionedAdminMixin
 from sms.roles import SALES_REP
 
 # Pipeline --------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def _move_action(stage: str):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "company",
@@ -372,7 +373,7 @@ def _quote_action(modeladmin, request, queryset, verb: str, action) -> None:
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "opportunity",

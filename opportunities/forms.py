@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.lookup import CustomerLookupField
 from customers.selectors import owner_choices
 from opportunities.models import OPEN_STAGES, LostReason, Opportunity, Stage
+from sms.concurrency import form_version_set, version_field
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
 
@@ -54,6 +55,7 @@ class OpportunityForm(forms.ModelForm):
         required=False,
         empty_label=_("Assign by the lead rule"),
     )
+    version = version_field()
 
     class Meta:
         model = Opportunity
@@ -86,6 +88,10 @@ class OpportunityForm(forms.ModelForm):
             self.fields["probability"].help_text = ""
             if self.instance.customer_id and not self.is_bound:
                 self.initial["customer"] = self.instance.customer
+            if not self.is_bound:
+                form_version_set(self, self.instance.version)
+        else:
+            del self.fields["version"]
         if user_is_manager(user):
             self.fields["owner"].queryset = owner_choices()
             if editing:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.forms import LineFormSet
+from sms.concurrency import version_field
 from sms.widgets import DateInput
 
 VALIDITY_DAYS = 30
@@ -32,6 +33,8 @@ class QuoteForm(forms.Form):
         required=False,
         help_text=_("Printed on the quote."),
     )
+    # Set when editing: the quote's version the form was read at.
+    version = version_field()
 
     def clean_valid_until(self):
         value = self.cleaned_data["valid_until"]

@@ -132,6 +132,11 @@ class Opportunity(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Counts saved changes; edit forms carry it so a stale save is refused
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(
+        _("version"), default=1, db_default=1, editable=False
+    )
 
     objects = OpportunityQuerySet.as_manager()
 
@@ -267,6 +272,11 @@ class Quote(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     decided_at = models.DateTimeField(_("accepted or rejected"), null=True, blank=True)
+    # Counts saved changes; edit forms carry it so a stale save is refused
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(
+        _("version"), default=1, db_default=1, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +37,8 @@ from opportunities.models import (
     StageChange,
 )
 from orders.pricing import order_amounts
-from orders.services import LineInput, lines_price, order_create
+from orders.services import LineInput, lines_price, lines_summary, order_create
+from sms.concurrency import version_claim
 from sms.money import ZERO, money
 from sms.numbering import number_next
 from sms.roles import SALES_REP
@@ -152,11 +154,21 @@ def opportunity_create(
 
 @transaction.atomic
 def opportunity_update(
-    *, opportunity: Opportunity, user: AbstractBaseUser | None, **fields
+    *,
+    opportunity: Opportunity,
+    user: AbstractBaseUser | None,
+    version: int | None = None,
+    **fields,
 ) -> Opportunity:
-    """Change an opportunity's details (not its stage: see opportunity_move)."""
+    """Change an opportunity's details (not its stage: see opportunity_move). With
+    the ``version`` the edit form was read at, a stale save raises StaleEdit."""
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     changed = [k for k in fields if k in OPPORTUNITY_FIELDS]
+    version_claim(
+        instance=opportunity,
+        version=version,
+        submitted={k: v for k, v in fields.items() if k in (*changed, "owner")},
+    )
     for name in changed:
         setattr(opportunity, name, fields[name])
     if "owner" in fields and fields["owner"] is not None:
@@ -216,7 +228,9 @@ def opportunity_move(
         return opportunity
     if current == Stage.WON:
         raise ValidationError(_("A won opportunity stays won."))
-    fields = ["stage", "probability", "closed_at", "last_activity_at"]
+    fields = ["stage", "probability", "closed_at", "last_activity_at", "version"]
+    # Locked: an edit form opened before the move is refused (sms.concurrency).
+    opportunity.version += 1
     if to_stage == Stage.LOST:
         lost_note = (lost_note or "").strip()
         if lost_reason is None and not lost_note:
@@ -320,11 +334,29 @@ def quote_update(
     valid_until: date,
     user: AbstractBaseUser | None,
     notes: str = "",
+    version: int | None = None,
 ) -> Quote:
+    """Change a draft quote and replace its lines. With the ``version`` the edit
+    form was read at, a save over someone else's newer change raises StaleEdit."""
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != Quote.Status.DRAFT:
         raise ValidationError(_("Only a draft quote can be changed."))
     _check_open(quote)
+    lines = list(lines)
+    version_claim(
+        instance=quote,
+        version=version,
+        submitted={
+            "valid_until": valid_until,
+            "notes": notes,
+            _("Lines"): lines_summary(lines),
+        },
+        current=lambda: {
+            _("Lines"): lines_summary(
+                quote.lines.select_related("product").order_by("position", "pk")
+            )
+        },
+    )
     quote.valid_until, quote.notes = valid_until, notes
     quote.save(update_fields=["valid_until", "notes"])
     _quote_lines_write(quote=quote, lines=lines)
@@ -402,7 +434,9 @@ def quote_accept(
     quote.decided_at = timezone.now()
     quote.order = order
     quote.save(update_fields=["status", "decided_at", "order"])
-    Opportunity.objects.filter(pk=opportunity.pk).update(amount=quote.net_total)
+    Opportunity.objects.filter(pk=opportunity.pk).update(
+        amount=quote.net_total, version=F("version") + 1
+    )
     return order
 
 

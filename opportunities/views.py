@@ -25,6 +25,7 @@ from opportunities.charts import pipeline_chart_svg
 from opportunities.forms import MoveForm, OpportunityForm
 from opportunities.models import OPEN_STAGES, Opportunity, Stage
 from opportunities.tables import STAGE_BADGES, OpportunityTable
+from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import post_once
 from sms.roles import user_is_manager
@@ -261,6 +262,8 @@ def opportunity_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                 data.pop("probability", None)
             try:
                 services.opportunity_update(opportunity=opportunity, user=user, **data)
+            except StaleEdit as exc:
+                stale_edit_show(form, exc)
             except ValidationError as exc:
                 _add_service_errors(form, exc)
             else:

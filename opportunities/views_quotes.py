@@ -22,6 +22,7 @@ from opportunities.documents import quote_data, quote_pdf
 from opportunities.forms_quotes import QuoteForm, QuoteLineFormSet
 from opportunities.models import Opportunity, Quote
 from orders.services import LineInput
+from sms.concurrency import StaleEdit, stale_edit_show
 from sms.idempotency import post_once
 
 
@@ -118,7 +119,10 @@ def quote_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                     valid_until=form.cleaned_data["valid_until"],
                     notes=form.cleaned_data["notes"],
                     user=request.user,
+                    version=form.cleaned_data["version"],
                 )
+            except StaleEdit as exc:
+                stale_edit_show(form, exc)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -128,7 +132,11 @@ def quote_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(quote)
     else:
         form = QuoteForm(
-            initial={"valid_until": quote.valid_until, "notes": quote.notes}
+            initial={
+                "valid_until": quote.valid_until,
+                "notes": quote.notes,
+                "version": quote.version,
+            }
         )
         formset = QuoteLineFormSet(
             prefix="lines",

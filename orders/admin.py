@@ -18,6 +18,7 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
+from sms.concurrency import VersionedAdminMixin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -108,7 +109,7 @@ def _ship_rest(*, order: Order, user) -> None:
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "customer",

@@ -12,6 +12,7 @@ from customers.selectors import owner_choices
 from inventory.models import Warehouse
 from orders.models import Payment
 from products.models import Product
+from sms.concurrency import version_field
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
 
@@ -74,6 +75,8 @@ class OrderForm(forms.Form):
         min_value=Decimal("0"), decimal_places=2, initial=Decimal("0.00")
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    # Set when editing: the order's version the form was read at.
+    version = version_field()
 
     def __init__(self, *args, user, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

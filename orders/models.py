@@ -143,6 +143,11 @@ class Order(models.Model):
         default=False,
         help_text=_("Brought in from order history; it never moved stock."),
     )
+    # Counts saved changes; edit forms carry it so a stale save is refused
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(
+        _("version"), default=1, db_default=1, editable=False
+    )
 
     objects = OrderQuerySet.as_manager()
 

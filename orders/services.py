@@ -46,6 +46,7 @@ from orders.models import (
     ShipmentLine,
 )
 from orders.pricing import LineAmounts, OrderAmounts, line_amounts, order_amounts
+from sms.concurrency import version_claim
 from sms.money import ZERO, money
 from sms.numbering import number_next
 
@@ -64,6 +65,21 @@ class LineInput:
     quantity: int
     unit_price: Decimal | None = None
     discount_percent: Decimal = ZERO
+
+
+def lines_summary(lines: Iterable) -> str:
+    """Lines (entered LineInputs or stored lines) in words, one comparable string:
+    what a stale-edit message shows for "Lines" (sms.concurrency)."""
+    parts = []
+    for line in lines:
+        price = line.unit_price
+        if price is None:
+            price = line.product.list_price
+        text = f"{line.quantity} x {line.product.sku} @ {Decimal(price).normalize():f}"
+        if line.discount_percent:
+            text += f" -{Decimal(line.discount_percent).normalize():f}%"
+        parts.append(text)
+    return ", ".join(parts)
 
 
 # Drafts -------------------------------------------------------------------------------
@@ -284,13 +300,38 @@ def order_update(
     discount_percent: Decimal | None = None,
     shipping_charge: Decimal | None = None,
     notes: str | None = None,
+    version: int | None = None,
 ) -> Order:
-    """Change a draft: its header and all its lines (the lines are replaced)."""
+    """Change a draft: its header and all its lines (the lines are replaced). With
+    the ``version`` the edit form was read at, a save over someone else's newer
+    change raises StaleEdit."""
     order = _order_locked(order)
     if order.status != Status.DRAFT:
         raise ValidationError(
             _("Only a draft can be edited; return the order to draft first.")
         )
+    lines = list(lines)
+    header = {
+        "warehouse": warehouse,
+        "owner": owner,
+        "order_date": order_date,
+        "discount_percent": discount_percent,
+        "shipping_charge": shipping_charge,
+        "notes": notes,
+    }
+    version_claim(
+        instance=order,
+        version=version,
+        submitted={
+            **{k: v for k, v in header.items() if v is not None},
+            _("Lines"): lines_summary(lines),
+        },
+        current=lambda: {
+            _("Lines"): lines_summary(
+                order.lines.select_related("product").order_by("position", "pk")
+            )
+        },
+    )
     fields = []
     if warehouse is not None:
         _check_warehouse(warehouse)
@@ -336,7 +377,7 @@ def _stock_lines(order: Order, lines: Iterable[OrderLine], quantity=None):
 
 def _reserved_lines(order: Order) -> list[StockLine]:
     """What the order holds reserved: every line's quantity not yet shipped."""
-    lines = order.lines.select_related("product").order_by("pk")
+    lines = order.lines.select_related("product").order_by("position", "pk")
     return _stock_lines(
         order,
         [line for line in lines if line.quantity_open > 0],
@@ -368,7 +409,11 @@ def order_confirm(*, order: Order, user: AbstractBaseUser | None) -> Order:
     transition = _transition(order=order, to=Status.CONFIRMED, user=user)
     order.confirmed_at = timezone.now()
     order.due_date = order.order_date + timedelta(days=order.payment_terms_days)
-    order.save(update_fields=["status", "confirmed_at", "due_date", "updated_at"])
+    # Locked: an edit form opened before this is refused (sms.concurrency).
+    order.version += 1
+    order.save(
+        update_fields=["status", "confirmed_at", "due_date", "updated_at", "version"]
+    )
     _email_queue(
         order=order,
         kind=OrderEmail.Kind.CONFIRMATION,
@@ -391,7 +436,11 @@ def order_return_to_draft(*, order: Order, user: AbstractBaseUser | None) -> Ord
     _transition(order=order, to=Status.DRAFT, user=user)
     order.confirmed_at = None
     order.due_date = None
-    order.save(update_fields=["status", "confirmed_at", "due_date", "updated_at"])
+    # Locked: an edit form opened before this is refused (sms.concurrency).
+    order.version += 1
+    order.save(
+        update_fields=["status", "confirmed_at", "due_date", "updated_at", "version"]
+    )
     return order
 
 
@@ -421,7 +470,11 @@ def order_cancel(
     _transition(order=order, to=Status.CANCELLED, user=user, note=reason[:200])
     order.cancelled_at = timezone.now()
     order.due_date = None
-    order.save(update_fields=["status", "cancelled_at", "due_date", "updated_at"])
+    # Locked: an edit form opened before this is refused (sms.concurrency).
+    order.version += 1
+    order.save(
+        update_fields=["status", "cancelled_at", "due_date", "updated_at", "version"]
+    )
     return order
 
 

@@ -25,6 +25,7 @@ from orders.forms import (
 )
 from orders.models import Order, OrderEmail
 from orders.tables import OrderTable, OverdueTable
+from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import post_once
 
@@ -228,7 +229,10 @@ def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                     shipping_charge=data["shipping_charge"],
                     notes=data["notes"],
                     lines=_line_inputs(formset),
+                    version=data["version"],
                 )
+            except StaleEdit as exc:
+                stale_edit_show(form, exc)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -243,6 +247,7 @@ def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "discount_percent": order.discount_percent,
                 "shipping_charge": order.shipping_charge,
                 "notes": order.notes,
+                "version": order.version,
             },
             user=request.user,
             editing=True,

@@ -15,6 +15,7 @@ from products.services import (
     product_update,
     sku_normalize,
 )
+from sms.concurrency import VersionedAdminMixin
 from sms.exports import cell_safe
 from sms.imports import RowError
 
@@ -116,7 +117,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProductAdmin(VersionedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [ProductResource]
     list_display = (
         "sku",

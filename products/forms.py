@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from products.models import Category, Product
 from products.services import sku_normalize
+from sms.concurrency import form_version_set, version_field
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -17,6 +18,7 @@ class ProductForm(forms.ModelForm):
         ),
         label=_("Category"),
     )
+    version = version_field()
 
     class Meta:
         model = Product
@@ -34,6 +36,14 @@ class ProductForm(forms.ModelForm):
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only an edit carries the version it was read at (sms.concurrency).
+        if not self.instance.pk:
+            del self.fields["version"]
+        elif not self.is_bound:
+            form_version_set(self, self.instance.version)
 
     def clean_sku(self) -> str:
         return sku_normalize(self.cleaned_data["sku"])

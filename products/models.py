@@ -136,6 +136,11 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Counts saved changes; edit forms carry it so a stale save is refused
+    # (sms.concurrency). The database default serves rows COPYed in (sms.bulk).
+    version = models.PositiveIntegerField(
+        _("version"), default=1, db_default=1, editable=False
+    )
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 

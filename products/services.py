@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from products.models import Category, Product
+from sms.concurrency import version_claim
 
 # The fields a user edits; services accept exactly these as keyword arguments.
 PRODUCT_FIELDS = (
@@ -143,12 +144,18 @@ def product_create(*, user: AbstractBaseUser | None, **fields) -> Product:
 
 @transaction.atomic
 def product_update(
-    *, product: Product, user: AbstractBaseUser | None, **fields
+    *,
+    product: Product,
+    user: AbstractBaseUser | None,
+    version: int | None = None,
+    **fields,
 ) -> Product:
     """Change the given fields of a product; a no-op when nothing differs.
 
     The row is re-read under a lock, so ``product`` may be an instance a form has
-    already modified: the comparison is against what the database holds.
+    already modified: the comparison is against what the database holds. With the
+    ``version`` an edit form was read at, a change over someone else's newer one
+    raises StaleEdit.
     """
     _fields_check(fields)
     if "sku" in fields:
@@ -161,6 +168,7 @@ def product_update(
     ]
     if not changed:
         return current
+    version_claim(instance=current, version=version, submitted=fields)
     for name in changed:
         setattr(current, name, fields[name])
     current.full_clean()
@@ -254,6 +262,8 @@ def product_import_write(
             for name in changed:
                 setattr(product, name, values[name])
             product.updated_at = now
+            # Locked above; a form opened before the import is refused.
+            product.version += 1
             changed_fields.update(changed)
             to_update.append(product)
     if to_create:
@@ -264,7 +274,7 @@ def product_import_write(
         bulk_update_with_history(
             to_update,
             Product,
-            fields=[*sorted(changed_fields), "updated_at"],
+            fields=[*sorted(changed_fields), "updated_at", "version"],
             batch_size=batch_size,
             default_user=user,
         )

@@ -42,6 +42,7 @@ from products.services import (
     product_update,
 )
 from products.tables import ProductTable
+from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import PostOnceMixin
 from sms.import_jobs import import_job_start, inline_max_rows
@@ -176,6 +177,9 @@ class ProductUpdateView(PermissionRequiredMixin, UpdateView):
             self.object = product_update(
                 product=self.object, user=self.request.user, **form.cleaned_data
             )
+        except StaleEdit as exc:
+            stale_edit_show(form, exc)
+            return self.form_invalid(form)
         except ValidationError as exc:
             _service_errors_to_form(form, exc)
             return self.form_invalid(form)
