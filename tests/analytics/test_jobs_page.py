@@ -34,9 +34,12 @@ def test_a_job_started_while_it_waits_for_a_worker_is_said_to_be_queued(
         )
     job = JobRun.objects.get()
     assert job.status == Status.QUEUED
+    # The broker is down, so the outage notice (sms.broker) follows.
     assert _messages(response) == [
         f"Sales forecast #{job.pk} queued: it starts when a worker is free; its "
-        "progress shows below."
+        "progress shows below.",
+        "Background work is delayed: e-mails and jobs are kept and will be sent "
+        "when the job queue is back.",
     ]
     assert "started." not in response.content.decode()
 
