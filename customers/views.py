@@ -23,6 +23,7 @@ from customers.lookup import customer_label, customer_lookup
 from customers.panels import panels_render
 from customers.tables import CustomerTable
 from sms.exports import table_export_response
+from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
     "external_ref",
@@ -45,12 +46,12 @@ EXPORT_HEADERS = [
 ]
 
 
-class CustomerListView(PermissionRequiredMixin, SingleTableView):
+class CustomerListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
     permission_required = "customers.view_customer"
     table_class = CustomerTable
     template_name = "customers/customer_list.html"
-    # The table paginates; a view-level paginate_by would count the rows twice.
-    table_pagination = {"per_page": 50}
+    # The table paginates (BoundedTableMixin); a view-level paginate_by would count
+    # the rows twice.
 
     def get(self, request, *args, **kwargs):
         self.filterset = selectors.customer_filter(user=request.user, data=request.GET)

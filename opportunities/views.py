@@ -26,6 +26,7 @@ from opportunities.forms import MoveForm, OpportunityForm
 from opportunities.models import OPEN_STAGES, Opportunity, Stage
 from opportunities.tables import STAGE_BADGES, OpportunityTable
 from sms.exports import table_export_response
+from sms.pagination import BoundedTableMixin
 from sms.roles import user_is_manager
 from sms.templatetags.sms_tags import money
 
@@ -68,11 +69,10 @@ def _export_row(opportunity: Opportunity) -> list:
     ]
 
 
-class OpportunityListView(PermissionRequiredMixin, SingleTableView):
+class OpportunityListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
     permission_required = "opportunities.view_opportunity"
     table_class = OpportunityTable
     template_name = "opportunities/opportunity_list.html"
-    table_pagination = {"per_page": 50}
 
     def get(self, request, *args, **kwargs):
         self.filterset = selectors.opportunity_filter(

@@ -189,6 +189,9 @@ SMS_COMPANY_EMAIL = env("SMS_COMPANY_EMAIL", default="accounts@example.com")
 # their owner (opportunities/follow_ups.py; checked daily).
 SMS_STALE_OPPORTUNITY_DAYS = env.int("SMS_STALE_OPPORTUNITY_DAYS", default=14)
 
+# The most rows a list shows on one page, whatever ?per_page= asks (sms/pagination.py).
+SMS_MAX_PER_PAGE = env.int("SMS_MAX_PER_PAGE", default=200)
+
 # Celery. No broker: tasks run in-process, eagerly (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
