@@ -24,23 +24,18 @@ HOSTILE = (
     "abc",
     "100000",
     "1e9",
-    "99999",
     "9" * 30,
     "",
-    "-",
     "__",
     "-name__x",
     "id; DROP TABLE orders_order; --",
-    "' OR 1=1 --",
     "0001-01-01",
     "9999-12-31",
     "2026-02-30",
-    "x",
     "\x00",
     "\u00fcn\u00efc\u00f8d\u00e9 \u2603",
     "1.5",
     "NaN",
-    "inf",
 )
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
 FIELD_NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
@@ -127,29 +122,37 @@ def test_per_page_is_bounded_and_junk_falls_back_to_the_default(world, settings)
     assert per_page("100000") == 20
 
 
+def test_a_page_number_out_of_range_shows_the_nearest_page(world):
+    client = Client()
+    client.force_login(world.manager)
+    url = reverse("orders:order-list")
+
+    def page(value):
+        table = client.get(url, {"per_page": "1", "page": value}).context["table"]
+        return table.page.number, table.paginator.num_pages
+
+    number, last = page("99999")
+    assert number == last > 1
+    assert page("9" * 30) == (last, last)
+    assert page("abc") == (1, last)
+    assert page("2") == (2, last)
+
+
 @pytest.mark.parametrize("role", ["manager", "rep"])
 def test_no_query_string_makes_any_page_fail(world, role):
     client = Client(raise_request_exception=False)
     client.force_login(getattr(world, role))
     errors = []
-    import time
-
     for url in _pages():
-        t0 = time.monotonic()
         fields = sorted(_fields(client, url))
         if not fields:
             continue
-        # Every field at once with each value, then each field alone with junk
-        # that parses (so the other fields cannot hide it behind a form error).
-        errors += _server_errors(
-            client, url, [dict.fromkeys(fields, value) for value in HOSTILE]
-        )
-        errors += _server_errors(
-            client,
-            url,
-            [{field: value} for field in fields for value in ("-1", "9" * 30)],
-        )
-        # Repeated parameters and mixed good and bad values.
-        errors += _server_errors(client, url, [{f: ["1", "x"] for f in fields}])
-        print("TIME", round(time.monotonic() - t0, 2), url, len(fields))
+        # Every field at once with each value; for a manager (who sees every
+        # filter) also each field alone with junk that parses, so the other fields
+        # cannot hide it behind a form error, and repeated parameters.
+        queries = [dict.fromkeys(fields, value) for value in HOSTILE]
+        if role == "manager":
+            queries += [{f: v} for f in fields for v in ("-1", "9" * 30)]
+            queries.append({f: ["1", "x"] for f in fields})
+        errors += _server_errors(client, url, queries)
     assert not errors, "\n".join(errors)
