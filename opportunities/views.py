@@ -26,7 +26,7 @@ from opportunities.forms import MoveForm, OpportunityForm
 from opportunities.models import OPEN_STAGES, Opportunity, Stage
 from opportunities.tables import STAGE_BADGES, OpportunityTable
 from sms.exports import table_export_response
-from sms.pagination import BoundedTableMixin
+from sms.pagination import BoundedTableMixin, id_param
 from sms.roles import user_is_manager
 from sms.templatetags.sms_tags import money
 
@@ -102,8 +102,7 @@ class OpportunityListView(PermissionRequiredMixin, BoundedTableMixin, SingleTabl
 
 
 def _owner_param(request: HttpRequest) -> int | None:
-    value = request.GET.get("owner", "")
-    return int(value) if value.isdigit() else None
+    return id_param(request.GET.get("owner"))
 
 
 @permission_required("opportunities.view_opportunity", raise_exception=True)

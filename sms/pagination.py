@@ -4,7 +4,7 @@ django-tables2 hands ``?per_page=`` straight to Django's paginator: ``-1`` raise
 EmptyPage (a 500) and ``100000`` rendered a hundred thousand rows. Here the size is
 a whole number from 1 up to ``SMS_MAX_PER_PAGE`` (bigger is cut to it; anything
 else is the list's default), and a page number past either end shows the nearest
-page."""
+page. Record ids read from a query string stay within what the database stores."""
 
 from django.conf import settings
 from django_tables2 import RequestConfig, SingleTableMixin
@@ -52,3 +52,14 @@ class BoundedTableMixin(SingleTableMixin):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
         paginate = self.get_table_pagination(table)
         return BoundedRequestConfig(self.request, paginate=paginate).configure(table)
+
+
+# The largest primary key the databases store (a signed 64-bit integer). A bigger
+# number typed into a query string is no record; SQLite raises OverflowError on it.
+ID_MAX = 2**63 - 1
+
+
+def id_param(value) -> int | None:
+    """A record id from a query string, or None when it cannot be one."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and int(text) <= ID_MAX else None
