@@ -13,6 +13,8 @@ from analytics.clustering import K_RANGE
 from analytics.models import ForecastDriver, JobRun
 from analytics.periods import (
     DEFAULT_PRESET,
+    EARLIEST,
+    LATEST,
     MAX_DAYS,
     PRESETS,
     Period,
@@ -128,6 +130,14 @@ def regions_cached() -> list[str]:
     return cache.get_or_set(key, customer_regions, TIMEOUT)
 
 
+def _in_calendar_range(value: date) -> None:
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError(
+            _("Choose a date from %(first)s to %(last)s.")
+            % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
+        )
+
+
 class ReportFilterForm(forms.Form):
     """The filters every report and the dashboard share: a period (a preset or a
     custom range) and, where the page uses them, rep, region, channel and category.
@@ -137,8 +147,18 @@ class ReportFilterForm(forms.Form):
     period = forms.ChoiceField(
         label=_("Period"), choices=list(PRESETS.items()), required=False
     )
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        validators=[_in_calendar_range],
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=DateInput(),
+        validators=[_in_calendar_range],
+    )
     rep = forms.ModelChoiceField(
         label=_("Sales rep"),
         queryset=User.objects.none(),

@@ -32,6 +32,11 @@ PRESETS = {
 DEFAULT_PRESET = "this_month"
 # Longest custom range: ten years keeps a daily chart and the queries bounded.
 MAX_DAYS = 3660
+# Custom ranges stay within these years: the comparison periods (the one before,
+# the same one a year earlier) and the day after the end must exist in the calendar,
+# which a range at 0001-01-01 or 9999-12-31 would leave.
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)

@@ -302,12 +302,16 @@ def _money_text(value) -> str | None:
     return str(money(Decimal(str(value))))
 
 
-def monthly_revenue(*, as_of: date | None = None) -> list[tuple[date, Decimal]]:
-    """Billable net revenue per calendar month, oldest first:
-    [(month start, Decimal)]."""
+def monthly_revenue(
+    *, as_of: date | None = None, since: date | None = None
+) -> list[tuple[date, Decimal]]:
+    """Billable net revenue per calendar month (orders dated ``since`` to ``as_of``
+    when given), oldest first: [(month start, Decimal)]."""
     orders = Order.objects.billable()
     if as_of is not None:
         orders = orders.filter(order_date__lte=as_of)
+    if since is not None:
+        orders = orders.filter(order_date__gte=since)
     rows = (
         orders.annotate(month=TruncMonth("order_date"))
         .order_by("month")
@@ -320,7 +324,7 @@ def monthly_revenue(*, as_of: date | None = None) -> list[tuple[date, Decimal]]:
 
 
 def monthly_category_revenue(
-    *, as_of: date | None = None
+    *, as_of: date | None = None, since: date | None = None
 ) -> list[tuple[int, str, date, Decimal]]:
     """Billable net revenue (order lines' net amounts) per top-level product
     category and calendar month: [(category id, name, month start, Decimal)],
@@ -329,6 +333,8 @@ def monthly_category_revenue(
     lines = OrderLine.objects.filter(order__status__in=Order.BILLABLE)
     if as_of is not None:
         lines = lines.filter(order__order_date__lte=as_of)
+    if since is not None:
+        lines = lines.filter(order__order_date__gte=since)
     # Summed per product and month in SQL (a hash of a few thousand groups), then
     # per category here: grouping the million lines by category name made the
     # database sort them all on disk (5x slower).
@@ -359,6 +365,10 @@ def monthly_category_revenue(
 
 
 FORECAST_HORIZONS = (6, 12)
+# The forecast reads at most this many months of history, up to its last complete
+# month: ten years cover every seasonal model, and an order dated in year 1 (a typo
+# in an old import) cannot stretch the history to 24,000 months.
+FORECAST_HISTORY_MONTHS = 120
 # Products forecast in units: the top ones by revenue over the last 12 months.
 DEFAULT_TOP_PRODUCTS = 20
 MAX_TOP_PRODUCTS = 200
@@ -369,6 +379,11 @@ PRODUCT_MODELS = ("seasonal_naive", "linear")
 # counting the month under way), at the upper 80 % bound, minus what is available.
 DEFAULT_REORDER_COVER_MONTHS = 2
 REORDER_BOUND = "upper_80"
+
+
+def forecast_history_start(end: date) -> date:
+    """The first day of the forecast's history window ending with ``end``."""
+    return month_add(end, 1 - FORECAST_HISTORY_MONTHS)
 
 
 def forecast_horizon(parameters: dict) -> int:
@@ -464,17 +479,20 @@ def top_products(*, end: date, limit: int) -> list[dict]:
 
 
 def monthly_product_units(
-    *, product_ids: list[int], end: date
+    *, product_ids: list[int], end: date, since: date | None = None
 ) -> dict[int, list[tuple[date, int]]]:
-    """Billable units sold per product and calendar month up to ``end``:
-    {product id: [(month start, units)]}, oldest first. One query."""
+    """Billable units sold per product and calendar month up to ``end`` (from
+    ``since`` when given): {product id: [(month start, units)]}, oldest first. One
+    query."""
+    lines = OrderLine.objects.filter(
+        order__status__in=Order.BILLABLE,
+        order__order_date__lte=end,
+        product_id__in=product_ids,
+    )
+    if since is not None:
+        lines = lines.filter(order__order_date__gte=since)
     rows = (
-        OrderLine.objects.filter(
-            order__status__in=Order.BILLABLE,
-            order__order_date__lte=end,
-            product_id__in=product_ids,
-        )
-        .annotate(month=TruncMonth("order__order_date"))
+        lines.annotate(month=TruncMonth("order__order_date"))
         .order_by("product_id", "month")
         .values("product_id", "month")
         .annotate(units=Sum("quantity"))
@@ -507,7 +525,9 @@ def _forecast_products(*, end, horizon, limit, progress, start, stop, clock=None
     if not products:
         return [], []
     units = monthly_product_units(
-        product_ids=[p["product_id"] for p in products], end=end
+        product_ids=[p["product_id"] for p in products],
+        end=end,
+        since=forecast_history_start(end),
     )
     if clock:
         clock.lap("read")
@@ -554,12 +574,13 @@ def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     cover = reorder_cover_months(parameters, horizon)
     end = history_end_date(as_of)
     progress(5, _("Reading monthly revenue"))
-    total = monthly_revenue(as_of=end)
+    since = forecast_history_start(end)
+    total = monthly_revenue(as_of=end, since=since)
     drivers = drivers_frame()
     driver_names = [] if drivers is None else [str(c) for c in drivers.columns]
     progress(15, _("Reading monthly revenue per category"))
     by_category: dict[tuple[int, str], list] = {}
-    for pk, name, month, revenue in monthly_category_revenue(as_of=end):
+    for pk, name, month, revenue in monthly_category_revenue(as_of=end, since=since):
         by_category.setdefault((pk, name), []).append((month, revenue))
     # Largest categories first: the picker lists them in this order.
     categories = sorted(

@@ -25,6 +25,7 @@ from customers.tables import CustomerTable
 from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import PostOnceMixin
+from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
     "external_ref",
@@ -47,12 +48,12 @@ EXPORT_HEADERS = [
 ]
 
 
-class CustomerListView(PermissionRequiredMixin, SingleTableView):
+class CustomerListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
     permission_required = "customers.view_customer"
     table_class = CustomerTable
     template_name = "customers/customer_list.html"
-    # The table paginates; a view-level paginate_by would count the rows twice.
-    table_pagination = {"per_page": 50}
+    # The table paginates (BoundedTableMixin); a view-level paginate_by would count
+    # the rows twice.
 
     def get(self, request, *args, **kwargs):
         self.filterset = selectors.customer_filter(user=request.user, data=request.GET)

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
-from django_tables2 import RequestConfig, SingleTableMixin
 
 from inventory.demand import demand_forecasts, forecast_reorder_quantity
 from inventory.forms import StockAdjustForm, StockReceiveForm, StockTransferForm
@@ -34,12 +33,12 @@ from inventory.services import (
 from inventory.tables import MovementTable, StockOverviewTable
 from products.models import Product
 from sms.idempotency import PostOnceMixin
+from sms.pagination import BoundedRequestConfig, BoundedTableMixin
 
 
-class StockOverviewView(PermissionRequiredMixin, SingleTableMixin, ListView):
+class StockOverviewView(PermissionRequiredMixin, BoundedTableMixin, ListView):
     permission_required = "inventory.view_stockitem"
     table_class = StockOverviewTable
-    table_pagination = {"per_page": 50}
     template_name = "inventory/stock_overview.html"
 
     def get_queryset(self):
@@ -82,7 +81,7 @@ class ProductStockView(PermissionRequiredMixin, DetailView):
         table = MovementTable(
             product_movements(user=self.request.user, product=product)
         )
-        RequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        BoundedRequestConfig(self.request).configure(table)
         context["movements"] = table
         context["product_query"] = f"product={product.pk}"
         context["stock_items"] = product_stock_items(

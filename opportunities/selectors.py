@@ -36,6 +36,7 @@ from opportunities.models import (
     StageChange,
 )
 from sms.money import ZERO
+from sms.pagination import ID_MAX
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
 
@@ -168,7 +169,7 @@ class OpportunityFilter(django_filters.FilterSet):
         widget=DateInput(),
     )
     customer = django_filters.NumberFilter(
-        field_name="customer", widget=forms.HiddenInput
+        field_name="customer", widget=forms.HiddenInput, min_value=1, max_value=ID_MAX
     )
 
     class Meta:

@@ -38,6 +38,8 @@ class OpportunityTable(tables.Table):
     amount = tables.Column(attrs=RIGHT)
     probability = tables.Column(verbose_name="Prob.", attrs=RIGHT)
     weighted = tables.Column(verbose_name="Weighted", attrs=RIGHT)
+    # A web lead has no expected close date yet; DateColumn renders even empty
+    # values, so render_expected_close_date handles None itself.
     expected_close_date = tables.DateColumn(format="Y-m-d", verbose_name="Closes")
     source_channel = tables.Column(verbose_name="Source")
 
@@ -86,6 +88,8 @@ class OpportunityTable(tables.Table):
         return money(value)
 
     def render_expected_close_date(self, record, value):
+        if value is None:
+            return "—"
         if record.is_open and value < timezone.localdate():
             return format_html(
                 '<span class="text-danger" title="Past its expected close">{}</span>',

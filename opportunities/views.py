@@ -28,6 +28,7 @@ from opportunities.tables import STAGE_BADGES, OpportunityTable
 from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import post_once
+from sms.pagination import BoundedTableMixin, id_param
 from sms.roles import user_is_manager
 from sms.templatetags.sms_tags import money
 
@@ -70,11 +71,10 @@ def _export_row(opportunity: Opportunity) -> list:
     ]
 
 
-class OpportunityListView(PermissionRequiredMixin, SingleTableView):
+class OpportunityListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
     permission_required = "opportunities.view_opportunity"
     table_class = OpportunityTable
     template_name = "opportunities/opportunity_list.html"
-    table_pagination = {"per_page": 50}
 
     def get(self, request, *args, **kwargs):
         self.filterset = selectors.opportunity_filter(
@@ -104,8 +104,7 @@ class OpportunityListView(PermissionRequiredMixin, SingleTableView):
 
 
 def _owner_param(request: HttpRequest) -> int | None:
-    value = request.GET.get("owner", "")
-    return int(value) if value.isdigit() else None
+    return id_param(request.GET.get("owner"))
 
 
 @permission_required("opportunities.view_opportunity", raise_exception=True)

@@ -1,6 +1,7 @@
 """Order forms. The header form and the line formset only parse input; the amounts
 and every rule are checked again by orders.services when they are saved."""
 
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -46,6 +47,20 @@ class ProductLookupField(forms.CharField):
         raise ValidationError(f"No active product with SKU or name “{text}”.")
 
 
+# The due date (order date + payment terms) and the reports' periods around an order
+# must exist in the calendar: 9999-12-31 made confirming the order a 500.
+ORDER_DATE_RANGE = (date(1970, 1, 1), date(2999, 12, 31))
+
+
+def _order_date_in_range(value: date) -> None:
+    first, last = ORDER_DATE_RANGE
+    if not first <= value <= last:
+        raise ValidationError(
+            "Choose a date from %(first)s to %(last)s.",
+            params={"first": first.isoformat(), "last": last.isoformat()},
+        )
+
+
 class OrderForm(forms.Form):
     customer = CustomerLookupField(
         label="Customer",
@@ -63,7 +78,11 @@ class OrderForm(forms.Form):
         required=False,
         empty_label="The customer's owner",
     )
-    order_date = forms.DateField(initial=timezone.localdate, widget=DateInput())
+    order_date = forms.DateField(
+        initial=timezone.localdate,
+        widget=DateInput(),
+        validators=[_order_date_in_range],
+    )
     discount_percent = forms.DecimalField(
         label="Order discount (%)",
         min_value=Decimal("0"),

@@ -26,6 +26,7 @@ from orders.models import (
 )
 from products.models import Product
 from sms.money import ZERO
+from sms.pagination import ID_MAX
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
 
@@ -72,7 +73,7 @@ class OrderFilter(django_filters.FilterSet):
         queryset=owner_choices().none(), label="Sales rep", empty_label="Any rep"
     )
     customer = django_filters.NumberFilter(
-        field_name="customer", widget=forms.HiddenInput
+        field_name="customer", widget=forms.HiddenInput, min_value=1, max_value=ID_MAX
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",

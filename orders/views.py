@@ -28,6 +28,7 @@ from orders.tables import OrderTable, OverdueTable
 from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import post_once
+from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
     "number",
@@ -70,11 +71,10 @@ def _export_row(order: Order) -> list:
     ]
 
 
-class OrderListView(PermissionRequiredMixin, SingleTableView):
+class OrderListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
     permission_required = "orders.view_order"
     table_class = OrderTable
     template_name = "orders/order_list.html"
-    table_pagination = {"per_page": 50}
 
     def get(self, request, *args, **kwargs):
         self.filterset = selectors.order_filter(user=request.user, data=request.GET)
@@ -98,11 +98,10 @@ class OrderListView(PermissionRequiredMixin, SingleTableView):
         return context
 
 
-class OverdueListView(PermissionRequiredMixin, SingleTableView):
+class OverdueListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
     permission_required = "orders.view_order"
     table_class = OverdueTable
     template_name = "orders/overdue_list.html"
-    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return selectors.overdue_list(user=self.request.user)

@@ -17,7 +17,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from django.views.generic.edit import FormView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig
 
 from products.forms import CategoryForm, ProductForm, ProductImportForm
 from products.imports import (
@@ -47,6 +47,7 @@ from sms.exports import table_export_response
 from sms.idempotency import PostOnceMixin
 from sms.import_jobs import import_job_start, inline_max_rows
 from sms.imports import ImportFileError, problems_csv
+from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
     "sku",
@@ -77,10 +78,9 @@ def _service_errors_to_form(form, exc: ValidationError) -> None:
 # Products -----------------------------------------------------------------------------
 
 
-class ProductListView(PermissionRequiredMixin, SingleTableMixin, ListView):
+class ProductListView(PermissionRequiredMixin, BoundedTableMixin, ListView):
     permission_required = "products.view_product"
     table_class = ProductTable
-    table_pagination = {"per_page": 50}
     template_name = "products/product_list.html"
 
     def get_queryset(self):

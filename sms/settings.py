@@ -230,6 +230,9 @@ SMS_STALE_OPPORTUNITY_DAYS = env.int("SMS_STALE_OPPORTUNITY_DAYS", default=14)
 # file would run past the web server's timeout (docs/import-formats.md).
 SMS_IMPORT_INLINE_MAX_ROWS = env.int("SMS_IMPORT_INLINE_MAX_ROWS", default=2000)
 
+# The most rows a list shows on one page, whatever ?per_page= asks (sms/pagination.py).
+SMS_MAX_PER_PAGE = env.int("SMS_MAX_PER_PAGE", default=200)
+
 # Celery. No broker: tasks run in-process, eagerly (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
