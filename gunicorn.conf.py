@@ -37,8 +37,12 @@ def when_ready(server):
     """Import every view (and what it imports) in the parent process, before the
     workers fork, then close the database connections made meanwhile: a connection
     must never be shared between processes."""
+    import matplotlib
     from django.db import connections
     from django.urls import get_resolver
 
-    get_resolver().url_patterns  # imports the URLconf, so every view module
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    # Charts import matplotlib only when they draw: load it (and its font list) here.
+    matplotlib.use("Agg")
+    import matplotlib.figure
     connections.close_all()

@@ -17,6 +17,8 @@ out and in again, so log-in POSTs happen all through the run, not only at start.
 Requests are named by route (not by id) so the statistics group per page.
 """
 
+# ruff: noqa: S311 - random picks of pages and records, not secrets
+
 import random
 import re
 
