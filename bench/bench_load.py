@@ -141,8 +141,10 @@ def server_stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def locust_run(host: str, users: int, duration: int, spawn_rate: float) -> Path:
-    prefix = RESULTS / f"load-{users}u"
+def locust_run(
+    host: str, users: int, duration: int, spawn_rate: float, name: str = "load"
+) -> Path:
+    prefix = RESULTS / f"{name}-{users}u"
     locust = Path(sys.executable).with_name("locust")
     subprocess.run(  # noqa: S603 - fixed command, loopback host
         [
@@ -218,18 +220,25 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, nargs="+", default=[1, 20, 50])
-    parser.add_argument("--duration", type=int, default=60, help="seconds per run")
-    parser.add_argument("--spawn-rate", type=float, default=5)
-    parser.add_argument(
-        "--database-url", help="use this database as is (must hold seed_demo data)"
-    )
-    parser.add_argument("--check", action="store_true", help="exit 1 if missed")
-    args = parser.parse_args()
+def measure(args, host: str) -> list[dict]:
+    results = []
+    warm_up(host)
+    for users in args.users:
+        before = loadavg()
+        stats = locust_run(host, users, args.duration, args.spawn_rate, args.name)
+        results.append(
+            {
+                "users": users,
+                **summary(stats),
+                "load_before": before,
+                "load_after": loadavg(),
+            }
+        )
+        print(table(results[-1:]), flush=True)
+    return results
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
+
+def measure_own_server(args) -> list[dict]:
     database_url = args.database_url or load_database_url(
         os.environ.get("DATABASE_URL")
     )
@@ -241,38 +250,58 @@ def main() -> int:
 
     port = free_port()
     env = server_env(database_url, port)
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    host = f"http://{LOOPBACK}:{port}"
-    results = []
-    with (RESULTS / "load-gunicorn.log").open("w") as log:
+    if not args.no_collectstatic:
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+    with (RESULTS / f"{args.name}-gunicorn.log").open("w") as log:
         server = server_start(env, log)
         try:
-            warm_up(host)
-            for users in args.users:
-                before = loadavg()
-                stats = locust_run(host, users, args.duration, args.spawn_rate)
-                results.append(
-                    {
-                        "users": users,
-                        **summary(stats),
-                        "load_before": before,
-                        "load_after": loadavg(),
-                    }
-                )
-                print(table(results[-1:]), flush=True)
+            return measure(args, f"http://{LOOPBACK}:{port}")
         finally:
             server_stop(server)
 
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 20, 50])
+    parser.add_argument("--duration", type=int, default=60, help="seconds per run")
+    parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument(
+        "--database-url", help="use this database as is (must hold seed_demo data)"
+    )
+    parser.add_argument(
+        "--host",
+        help="measure a server already running on loopback (http://127.0.0.1:PORT) "
+        "instead of starting one, e.g. an older version for a before/after",
+    )
+    parser.add_argument(
+        "--no-collectstatic",
+        action="store_true",
+        help="static files are already collected (collectstatic takes minutes)",
+    )
+    parser.add_argument(
+        "--name", default="load", help="results file names (default: %(default)s)"
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 if missed")
+    args = parser.parse_args()
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.host:
+        if urlsplit(args.host).hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise SystemExit("--host must be a loopback address.")
+        results = measure(args, args.host.rstrip("/"))
+    else:
+        results = measure_own_server(args)
+
     report = (
-        f"Load test, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"Load test {args.name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{args.duration} s per run, spawn rate {args.spawn_rate}/s.\n\n"
         + table(results)
         + "\n"
     )
     print("\n" + report)
-    (RESULTS / "load.md").write_text(report)
-    (RESULTS / "load.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{args.name}.md").write_text(report)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=2) + "\n")
 
     target = [r for r in results if r["users"] == TARGET_USERS]
     missed = [r for r in target if r["p95_ms"] > TARGET_P95_MS or r["errors"]]
