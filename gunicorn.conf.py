@@ -25,7 +25,8 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Browsers reuse a connection for the page's next request; idle ones are closed.
 keepalive = 5
-# A request still running after this long is stopped (its process is replaced).
+# A process whose main loop has not reported for this long is replaced (with gthread
+# a long request does not count: its thread runs on, the loop keeps reporting).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 preload_app = True
