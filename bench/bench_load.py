@@ -202,7 +202,7 @@ def loadavg() -> str:
 def warm_up(host: str) -> None:
     """Every demo user logs in once (upgrading an old password hash), then a short
     run so the first measured requests do not pay for empty caches."""
-    locust_run(host, users=3, duration=15, spawn_rate=3)
+    locust_run(host, users=3, duration=15, spawn_rate=3, name="warm-up")
 
 
 def table(results: list[dict]) -> str:
