@@ -32,6 +32,7 @@ import csv
 import json
 import os
 import platform
+import re
 import secrets
 import signal
 import socket
@@ -48,6 +49,16 @@ LOCUSTFILE = BASE_DIR / "bench" / "locustfile.py"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sms"
 TARGET_USERS, TARGET_P95_MS = 50, 1000
 LOOPBACK = "127.0.0.1"
+# seed_demo's accounts (sms/management/commands/seed_demo.py); locustfile.py uses them.
+PASSWORD = "sms-demo"  # noqa: S105 - the demo password, for loopback runs only
+REPS = ("rep1", "rep2")
+MANAGERS = ("manager",)
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token(response) -> str:
+    match = CSRF_RE.search(response.text)
+    return match.group(1) if match else ""
 
 
 def load_database_url(url: str | None) -> str:
@@ -200,8 +211,28 @@ def loadavg() -> str:
 
 
 def warm_up(host: str) -> None:
-    """Every demo user logs in once (upgrading an old password hash), then a short
-    run so the first measured requests do not pay for empty caches."""
+    """Every demo user logs in once, one after the other, so a password hash made
+    by an older hasher is upgraded before measuring (an upgrade changes the hash,
+    which ends the account's other sessions: with many simulated users sharing
+    one demo account those would count as errors). Then a short run, so the first
+    measured requests do not pay for empty caches."""
+    import requests
+
+    for username in (*REPS, *MANAGERS):
+        with requests.Session() as session:
+            form = session.get(f"{host}/accounts/login/", timeout=60)
+            response = session.post(
+                f"{host}/accounts/login/",
+                data={
+                    "username": username,
+                    "password": PASSWORD,
+                    "csrfmiddlewaretoken": csrf_token(form),
+                },
+                headers={"Referer": f"{host}/accounts/login/"},
+                timeout=60,
+            )
+            if response.url.rstrip("/") != host:
+                raise SystemExit(f"{username} cannot log in: run seed_demo first.")
     locust_run(host, users=3, duration=15, spawn_rate=3, name="warm-up")
 
 

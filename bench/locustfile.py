@@ -22,21 +22,12 @@ Requests are named by route (not by id) so the statistics group per page.
 import random
 import re
 
+from bench_load import MANAGERS, PASSWORD, REPS, csrf_token  # this directory
 from locust import HttpUser, between, task
 
-PASSWORD = "sms-demo"  # noqa: S105 - seed_demo's demo password, for loopback runs
-REPS = ("rep1", "rep2")
-MANAGERS = ("manager",)
-
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CUSTOMER_RE = re.compile(r'href="/customers/(\d+)/"')
 ORDER_RE = re.compile(r'href="/orders/(\d+)/"')
 SEARCHES = ("a", "ltd", "gmbh", "son", "tech", "in")
-
-
-def csrf_token(response) -> str:
-    match = CSRF_RE.search(response.text)
-    return match.group(1) if match else ""
 
 
 class SalesUser(HttpUser):
