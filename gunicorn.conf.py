@@ -13,8 +13,9 @@ waits, so:
   report, a log-in) does not hold up the quick ones queued behind it, and idle
   keep-alive connections cost no process;
 - the application is loaded once before the processes fork (preload_app), every
-  view and its libraries (pandas, matplotlib, scikit-learn) included: the
-  processes share that memory and none spends its first request importing.
+  view and its libraries (pandas, matplotlib, scikit-learn) included: no process
+  spends its first requests importing, and a replaced process serves at once.
+  (It saves no memory: reference counting touches the shared pages.)
 """
 
 import os
@@ -46,4 +47,5 @@ def when_ready(server):
     # Charts import matplotlib only when they draw: load it (and its font list) here.
     matplotlib.use("Agg")
     import matplotlib.figure
+
     connections.close_all()
