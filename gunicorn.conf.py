@@ -25,7 +25,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Browsers reuse a connection for the page's next request; idle ones are closed.
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # A process whose main loop has not reported for this long is replaced (with gthread
 # a long request does not count: its thread runs on, the loop keeps reporting).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
