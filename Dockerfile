@@ -3,7 +3,7 @@
 # See docs/operations.md.
 FROM python:3.11-slim
 
-# gunicorn reads WEB_CONCURRENCY as its number of worker processes (default 3 here).
+# gunicorn.conf.py reads WEB_CONCURRENCY as its number of worker processes.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -37,8 +37,7 @@ USER sms
 
 EXPOSE 8000
 
-# Workers: WEB_CONCURRENCY (default 3). Access log and error log go to stdout/stderr.
-CMD ["gunicorn", "sms.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", \
-     "--error-logfile", "-"]
+# gunicorn.conf.py: WEB_CONCURRENCY processes (default 3) of GUNICORN_THREADS threads
+# (default 4), the application loaded before forking, port 8000, access and error
+# logs to stdout/stderr. See docs/operations.md ("Web server and performance").
+CMD ["gunicorn", "sms.wsgi:application", "--config", "gunicorn.conf.py"]

@@ -10,6 +10,9 @@ class SmsConfig(AppConfig):
     def ready(self) -> None:
         from sms.checks import demo_passwords_check
         from sms.roles import roles_sync_on_migrate
+        from sms.tables_speed import tables2_memoise
+
+        tables2_memoise()
 
         # No sender filter: permissions of apps listed after this one are created
         # by their own post_migrate, and a flush (transactional tests) empties the
