@@ -101,6 +101,8 @@ def test_confirming_an_order_keeps_its_email_and_says_so(outage, rep_client, rep
     assert _delayed_shown(page)  # the banner
     assert "e-mails and jobs are kept" in text.split('id="background-delayed"')[1]
     assert broker.delayed_message() in [str(m) for m in page.context["messages"]]
+    # ... said once: the message is not repeated under the banner.
+    assert text.count(broker.delayed_message()) == 1
     # A guard against hanging on Redis (each refused connect is immediate), not a
     # speed target.
     assert elapsed < 15, f"confirming took {elapsed:.1f}s with Redis down"
