@@ -17,6 +17,7 @@ from customers.models import Customer
 from opportunities.models import Opportunity
 from orders.models import Order
 from products.models import Category, Product
+from sms.import_jobs import import_job_execute, import_job_start
 from tests.inventory.factories import WarehouseFactory
 from tests.sms.factories import AdminFactory, ManagerFactory, RepFactory
 from tests.sms.form_post import submit
@@ -66,7 +67,7 @@ def _created(response) -> None:
 
 
 @pytest.fixture
-def world(tmp_path, locmem_cache):
+def world(tmp_path, locmem_cache, settings):
     """Records with their optional fields empty, owned by ``rep``; ``other`` is a
     second rep who owns nothing."""
     rep, other = RepFactory(), RepFactory()
@@ -154,6 +155,17 @@ def world(tmp_path, locmem_cache):
     _created(submit(client, reverse("orders:payment-create", args=[order.pk]), {}))
     order.refresh_from_db()
     assert (order.status, order.balance_due) == (Order.Status.SHIPPED, 0)
+
+    # A background import whose check found a bad row, and one still queued.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    bad = b"sku,name,category,list_price,cost\nP-9,Lamp,Furniture,10,abc\n"
+    checked = import_job_start(
+        kind="products", user=manager, file=bad, filename="big.csv", rows=1
+    )
+    import_job_execute(job_id=checked.pk)
+    checked.refresh_from_db()
+    assert (checked.status, checked.problems_file != "") == ("done", True)
+    import_job_start(kind="products", user=manager, file=bad, filename="q.csv", rows=1)
 
     # The analytics jobs over it.
     call_command("run_segmentation", stdout=StringIO(), stderr=StringIO())

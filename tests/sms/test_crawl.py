@@ -18,6 +18,7 @@ from customers.models import Contact, Customer, Task
 from opportunities.models import Opportunity, Quote
 from orders.models import Order, OrderEmail, Shipment
 from products.models import Category, Product
+from sms.models import ImportJob
 from tests.sms.conftest import post_lead
 from tests.sms.pages import routes
 
@@ -106,6 +107,8 @@ def _arguments() -> dict:
         "analytics:jobrun-detail": _pks(JobRun),
         "analytics:segment-chart": [{"chart": c} for c in ("scatter", "silhouette")],
         "analytics:segment-customers": [{"slug": slug} for slug in SEGMENT_BY_SLUG],
+        "imports:import-job": _pks(ImportJob),
+        "imports:import-job-problems": _pks(ImportJob),
     }
 
 
