@@ -22,6 +22,13 @@ DEPLOY_ENV = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _async_safety_on(monkeypatch):
+    # The browser tests switch Django's async safety off for the whole run, which
+    # the deploy check rightly reports (async.E001); a production start has it on.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+
 def _deploy_check() -> str:
     out = StringIO()
     call_command("check", "--deploy", stdout=out, stderr=out)
@@ -69,7 +76,14 @@ def _check_in_env(**env) -> subprocess.CompletedProcess:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     return subprocess.run(
         [
