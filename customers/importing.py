@@ -55,7 +55,7 @@ from customers.services import (
     phone_key,
     tags_parse,
 )
-from sms.import_jobs import ImportKind
+from sms.import_jobs import ImportKind, checking_progress
 from sms.imports import ImportResult, cell_unescape, csv_rows, import_rows
 from sms.roles import user_is_manager
 
@@ -537,19 +537,12 @@ def customer_import_job_run(
             .first()
         )
 
-    done = {"rows": 0}
-
-    def checked(phase: str, advance: int, total: int) -> None:
-        if phase == "checking":
-            done["rows"] += advance
-            progress(done["rows"], total)
-
     result = customer_import(
         file=file,
         default_owner=owner,
         dry_run=dry_run,
         good_rows_only=good_rows_only,
-        progress=checked,
+        progress=checking_progress(progress),
         imported_by=user,
     )
     if result.written:

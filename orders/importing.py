@@ -66,7 +66,7 @@ from orders.pricing import line_amounts, order_amounts
 from orders.signals import orders_bulk_changed
 from products.models import Product
 from products.services import sku_normalize
-from sms.import_jobs import ImportKind
+from sms.import_jobs import ImportKind, checking_progress
 from sms.imports import ImportResult, csv_rows, date_check, import_rows
 from sms.money import ZERO
 
@@ -878,18 +878,11 @@ def order_import_job_run(
     *, file, user, options: dict, dry_run: bool, good_rows_only: bool, progress
 ) -> tuple[ImportResult, list[tuple[str, int]]]:
     """An upload too large for the page, in a worker (sms.import_jobs)."""
-    done = {"rows": 0}
-
-    def checked(phase: str, advance: int, total: int) -> None:
-        if phase == "checking":
-            done["rows"] += advance
-            progress(done["rows"], total)
-
     result = order_import(
         file=file,
         dry_run=dry_run,
         good_rows_only=good_rows_only,
-        progress=checked,
+        progress=checking_progress(progress),
         imported_by=user,
     )
     present = (_("Orders already present, left unchanged"), len(result.skipped))

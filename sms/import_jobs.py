@@ -77,6 +77,19 @@ class ImportKind:
 IMPORT_KINDS: dict[str, ImportKind] = {}
 
 
+def checking_progress(progress: Progress):
+    """An importer's ``progress(phase, advance, total)`` callback that reports the
+    rows checked so far to a job's ``progress(done, total)``."""
+    done = {"rows": 0}
+
+    def checked(phase: str, advance: int, total: int) -> None:
+        if phase == "checking":
+            done["rows"] += advance
+            progress(done["rows"], total)
+
+    return checked
+
+
 def import_kind_register(kind: ImportKind) -> ImportKind:
     IMPORT_KINDS[kind.key] = kind
     return kind
