@@ -7,27 +7,44 @@ or anything :func:`pandas.to_datetime` reads), ``frequency`` (number of orders) 
 
 Scores
 ------
-Each measure is scored 1-5 by the quintile of its *rank*, not of its value, because
-``pandas.qcut`` fails (or leaves quintiles empty) when one value covers more than a
-fifth of customers - typically frequency 1, a single order. Customers are sorted by
-(value, customer_id) and ranked 1..n with ``method="first"``, so equal values are
-broken by customer id in a deterministic order (the lower id gets the lower rank).
-The score is the quintile in which the rank's midpoint percentile falls::
+Each measure is scored 1-5 against four cut points taken from the customers
+themselves, so customers with equal values always get equal scores, whatever their
+customer id or row order:
 
-    score = floor((rank - 0.5) / n * 5) + 1
+* sort the n values ascending; cut point k (k = 1..4) is the value at position
+  round(k * n / 5) (1-based; position 0 means "below every value"). These are the
+  quintile boundaries: with n = 100 the 20th, 40th, 60th and 80th values;
+* a customer's score is 1 + the number of cut points their value is strictly
+  above.
 
-With n >= 5 every score 1..5 is used; with n a multiple of 5 each score holds exactly
-n/5 customers; the assignment is symmetric (the top rank always gets 5, the bottom 1).
-Recency is inverted: customers are ranked by days since their last order from the
-longest to the shortest, so the most recent buyers score R = 5 (ties again broken by
-customer id, the lower id gets the lower score).
+Recency is scored on minus the days since the last order, so the most recent buyers
+score R = 5 and the longest-lapsed R = 1.
 
-Fewer than five customers: quintiles cannot all be filled, so ties are not broken
-(a tie shares its average rank, so equal values get equal scores) and the same
-formula spreads the scores around the middle of the scale: one customer scores 3 on
-each measure; two distinct values score 2 and 4; three 1, 3 and 5; four 1, 2, 4 and
-5; four customers with one order each all score F = 3. No customers gives an empty
-frame with the output columns.
+Without ties this is the quintile of the rank: score = floor((rank - 0.5) / n * 5)
++ 1, n / 5 customers per score when n is a multiple of 5, the top value 5 and the
+bottom value 1. A tie scores what that formula gives its lowest rank.
+
+One value covering more than a fifth of customers: it equals one or more cut points
+(rounding aside, for the highest value), and equal is not above, so all its
+customers share the lowest score the tie reaches and the scores it spans above that
+stay empty; the next higher value carries on above the cut points it passes. For
+example, when 60 % of customers have one order they all score F = 1, F = 2 and 3 are
+unused, and repeat buyers score F = 4 or 5 (above the 60 % cut point, and the top
+fifth also above the 80 % one). The lowest value scores 1 however many customers
+share it (from five customers on), so one-time buyers always score F = 1: they sit
+in the F = 1 column of the map below (New, Promising, About to sleep, Hibernating,
+Lost, by recency), never in a repeat buyers' segment because of their customer id
+or sign-up date. Cut points are taken over customers, not over distinct values:
+over distinct values a long tail (a few customers with 40-100 orders) would push
+every cut point up and leave most customers in F = 1. When the highest value covers
+the 80 % cut point, no customer scores 5 on that measure.
+
+Fewer than five customers: some cut points fall at position 0, below every value,
+so the scores spread around the middle of the scale: one customer scores 3 on each
+measure; two distinct values score 2 and 4; three 1, 3 and 5; four 1, 2, 4 and 5.
+Ties still share the lowest score they reach: two customers with one order each
+both score F = 2, three or four score F = 1. No customers gives an empty frame with
+the output columns.
 
 Customers without an order (``frequency`` 0 or no ``last_order_date``) have no
 recency and are left out of the result; the caller decides how to show them. A last
@@ -36,9 +53,9 @@ order after ``as_of`` raises ``ValueError`` (the orders were not cut at ``as_of`
 Money
 -----
 ``monetary`` may hold ``Decimal`` values (from the database) or floats. It is
-converted to float64 (via :func:`pandas.to_numeric`) for ranking, averages and revenue
+converted to float64 (via :func:`pandas.to_numeric`) for scoring, averages and revenue
 shares; float64 keeps 15 significant digits, which is exact to the cent for amounts
-below 10**13, so no ranking or share is affected. Missing amounts count as 0. The
+below 10**13, so no score or share is affected. Missing amounts count as 0. The
 result is for analysis: money to be shown or stored as an amount should be re-read as
 Decimal from the orders, not taken from this float column.
 
@@ -153,26 +170,29 @@ SUMMARY_COLUMNS = (
 _GRID = np.array(SEGMENT_GRID, dtype=object)
 
 
-def quintile_scores(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Scores 1-5 by quintile of rank: the lowest value scores 1.
-
-    Ranks are taken after sorting by (value, id), so ties are broken by id and every
-    quintile is used when there are at least five values. Below five values ties
-    share their average rank (see the module docstring).
-    """
+def quintile_cut_points(values: np.ndarray) -> tuple[int, np.ndarray]:
+    """The quintile cut points of ``values`` as (how many lie below every value,
+    the others ascending): cut k is the value at position round(k * n / 5)."""
     n = len(values)
-    if n == 0:
+    # round(k * n / 5) in integers; k * n / 5 is never halfway between two integers.
+    positions = (2 * np.arange(1, QUINTILES) * n + QUINTILES) // (2 * QUINTILES)
+    below_all = int((positions == 0).sum())
+    return below_all, np.sort(values)[positions[below_all:] - 1]
+
+
+def quintile_scores(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Scores 1-5: 1 + the number of quintile cut points a value is strictly above.
+
+    Equal values always share a score, whatever their order; from five values on the
+    lowest scores 1 (see the module docstring for a value covering more than a fifth
+    and for fewer than five values).
+    """
+    values = np.asarray(values)
+    if len(values) == 0:
         return np.empty(0, dtype=np.int64)
-    if n < QUINTILES:
-        mid = pd.Series(values.to_numpy()).rank(method="average").to_numpy()
-        return (np.floor((mid - 0.5) * QUINTILES / n) + 1).astype(np.int64)
-    order = pd.DataFrame({"v": values.to_numpy(), "id": ids.to_numpy()}).sort_values(
-        ["v", "id"], kind="mergesort"
-    )
-    rank = np.empty(n, dtype=np.int64)
-    rank[order.index.to_numpy()] = np.arange(1, n + 1)
-    # floor((rank - 0.5) / n * 5) + 1 in exact integer arithmetic.
-    return (2 * rank - 1) * QUINTILES // (2 * n) + 1
+    below_all, cuts = quintile_cut_points(values)
+    above = np.searchsorted(cuts, values, side="left")  # cut points < the value
+    return (1 + below_all + above).astype(np.int64)
 
 
 def segment_for(r: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -225,11 +245,10 @@ def compute_rfm(
             f"last_order_date after as_of ({as_of_day.date()}) for customers {late}"
         )
     frame["recency_days"] = recency
-    ids = frame["customer_id"]
-    # Recency inverted: rank on minus the days, so the most recent buyers score 5.
-    frame["R"] = quintile_scores(-frame["recency_days"], ids)
-    frame["F"] = quintile_scores(frame["frequency"], ids)
-    frame["M"] = quintile_scores(frame["monetary"], ids)
+    # Recency inverted: scored on minus the days, so the most recent buyers score 5.
+    frame["R"] = quintile_scores(-frame["recency_days"].to_numpy())
+    frame["F"] = quintile_scores(frame["frequency"].to_numpy())
+    frame["M"] = quintile_scores(frame["monetary"].to_numpy())
     frame["segment"] = pd.Series(
         segment_for(frame["R"].to_numpy(), frame["F"].to_numpy()),
         index=frame.index,

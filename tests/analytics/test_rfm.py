@@ -30,22 +30,24 @@ HAND = pd.DataFrame(
     columns=["customer_id", "last_order_date", "frequency", "monetary"],
 )
 
-# Worked by hand. R: ranked from the oldest (365 days: 9 then 10 by id) to the
-# newest (1 day: customer 1); the tie at 6 days puts 2 (rank 8, R 4) before 3 (rank
-# 9, R 5). F: the four one-order customers take ranks 1-4 in id order (3, 5 -> 1;
-# 9, 10 -> 2). M: 80.00 is shared by 3 (rank 3) and 5 (rank 4), both score 2.
+# Worked by hand: cut point k is the value at position 2k (n = 10), so without ties
+# score = ceil(rank / 2) and a tie scores as its lowest rank. R: ranked from the
+# oldest (365 days: 9 and 10, rank 1) to the newest (1 day: customer 1, rank 10); the
+# tie at 6 days (2 and 3, ranks 8-9) scores 4 for both, at 60 days (5 and 6, ranks
+# 5-6) 3. F: the four one-order customers (3, 5, 9, 10, ranks 1-4) all score 1. M:
+# 80.00 is shared by 3 and 5 (ranks 3-4), both score 2.
 EXPECTED = {
     # id: (recency_days, R, F, M, segment)
     1: (1, 5, 5, 5, "Champions"),
     2: (6, 4, 5, 4, "Loyal"),
-    3: (6, 5, 1, 2, "New"),
+    3: (6, 4, 1, 2, "Promising"),
     4: (30, 4, 3, 3, "Potential loyalist"),
     5: (60, 3, 1, 2, "About to sleep"),
     6: (60, 3, 4, 4, "Loyal"),
     7: (90, 2, 3, 3, "At risk"),
     8: (180, 2, 4, 5, "At risk"),
-    9: (365, 1, 2, 1, "Lost"),
-    10: (365, 1, 2, 1, "Lost"),
+    9: (365, 1, 1, 1, "Lost"),
+    10: (365, 1, 1, 1, "Lost"),
 }
 
 
@@ -80,27 +82,101 @@ def test_as_of_accepts_dates_datetimes_and_aware_order_times():
     assert as_tuples(result) == EXPECTED
 
 
-def test_every_quintile_is_used_when_most_customers_have_one_order():
-    n = 100
-    ids = np.arange(1, n + 1)
+def test_a_value_covering_more_than_a_fifth_shares_its_lowest_score():
+    # 100 customers at positions p = 0..99 (ids shuffled, so ids say nothing): 70
+    # one-time buyers (p % 10 < 7) and 30 repeat buyers with 2..31 orders; recency p + 1
+    # days, all distinct; revenue distinct for 75 customers, the top 25 share 5000.
+    p = np.arange(100)
+    single = p % 10 < 7
+    frequency = np.ones(100, dtype=int)
+    frequency[~single] = np.arange(2, 32)
     frame = pd.DataFrame(
         {
-            "customer_id": ids,
-            "last_order_date": pd.Timestamp("2024-01-01")
-            + pd.to_timedelta(ids % 7, unit="D"),
-            # 70 customers with a single order: qcut on values would fail here.
-            "frequency": np.where(ids <= 70, 1, ids - 68),
-            "monetary": np.where(ids <= 80, 50.0, 500.0),
+            "customer_id": np.random.default_rng(3).permutation(100) + 1,
+            "last_order_date": pd.Timestamp(AS_OF) - pd.to_timedelta(p + 1, unit="D"),
+            "frequency": frequency,
+            "monetary": np.where(p < 75, (p + 1) * 10.0, 5000.0),
         }
     )
-    result = rfm.compute_rfm(frame, dt.date(2024, 2, 1))
-    each_twenty = dict.fromkeys(range(1, 6), 20)
-    for score in ("R", "F", "M"):
-        assert result[score].value_counts().sort_index().to_dict() == each_twenty
-    # Among equal values, the lower id gets the lower score.
-    singles = result[result["frequency"] == 1]
-    assert singles["F"].is_monotonic_increasing
-    assert singles["F"].max() == 4
+    result = rfm.compute_rfm(frame, AS_OF).set_index("customer_id")
+    result = result.loc[frame["customer_id"]]
+    # Distinct recency: the plain quintiles, 20 customers each, most recent R = 5.
+    assert result["R"].tolist() == list(np.repeat([5, 4, 3, 2, 1], 20))
+    # F: cut points are the 20th, 40th, 60th (all 1 order) and 80th values (11
+    # orders). Every one-time buyer scores 1, F = 2 and 3 are unused, 2-11 orders
+    # score 4 and 12-31 orders 5.
+    f = result["F"].to_numpy()
+    assert set(f[single]) == {1}
+    repeat = frame.loc[~single, "frequency"].to_numpy()
+    assert f[~single].tolist() == np.where(repeat <= 11, 4, 5).tolist()
+    assert result["F"].value_counts().sort_index().to_dict() == {1: 70, 4: 10, 5: 20}
+    # M: the 25 customers at the highest value sit on the 80 % cut point (5000), are
+    # above the other three and score 4; no one scores 5.
+    m = result["M"].value_counts().sort_index().to_dict()
+    assert m == {1: 20, 2: 20, 3: 20, 4: 40}
+    assert set(result.loc[frame["customer_id"][p >= 75], "M"]) == {4}
+    # One-time buyers fill the F = 1 column, split by recency: 14 in each of New,
+    # Promising, About to sleep, Hibernating and Lost.
+    singles = result.loc[frame["customer_id"][single], "segment"]
+    assert singles.value_counts().to_dict() == {
+        "New": 14,
+        "Promising": 14,
+        "About to sleep": 14,
+        "Hibernating": 14,
+        "Lost": 14,
+    }
+
+
+def duplicated_population(seed: int) -> pd.DataFrame:
+    """1 to 60 random customer histories, each held by 1 to 4 customers with random
+    ids: many one-order customers, repeated recencies and amounts, so ties fall on
+    quintile cut points, and some populations have fewer than five customers."""
+    rng = np.random.default_rng(seed)
+    histories = int(rng.integers(1, 61))
+    recency = rng.choice(rng.integers(0, 400, 30), histories)
+    frequency = rng.geometric(rng.uniform(0.3, 0.8), histories)
+    monetary = rng.choice(np.round(rng.lognormal(5, 1, 40), 2), histories)
+    copies = rng.integers(1, 5, histories)
+    frame = pd.DataFrame(
+        {
+            "last_order_date": pd.Timestamp(AS_OF)
+            - pd.to_timedelta(np.repeat(recency, copies), unit="D"),
+            "frequency": np.repeat(frequency, copies),
+            "monetary": np.repeat(monetary, copies),
+        }
+    )
+    frame.insert(0, "customer_id", rng.choice(10**6, len(frame), replace=False) + 1)
+    return frame
+
+
+HISTORY = ["recency_days", "frequency", "monetary"]
+SCORES = ["R", "F", "M", "segment"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_customers_with_the_same_history_share_scores_and_segment(seed):
+    frame = duplicated_population(seed)
+    result = rfm.compute_rfm(frame, AS_OF)
+    assert len(result) == len(frame)
+    per_history = result.groupby(HISTORY)[SCORES].nunique()
+    assert (per_history == 1).all().all(), per_history[(per_history > 1).any(axis=1)]
+    assert result[["R", "F", "M"]].isin(range(1, 6)).all().all()
+    # A better value never scores lower (recency: fewer days is better).
+    for score, value in (("R", "recency_days"), ("F", "frequency"), ("M", "monetary")):
+        ordered = result.sort_values(value, ascending=score != "R")[score]
+        assert ordered.is_monotonic_increasing, score
+    if len(result) >= 5:
+        assert result.loc[result["frequency"].idxmin(), "F"] == 1
+
+    # New ids and another row order: every history keeps its scores and segment.
+    rng = np.random.default_rng(seed + 1000)
+    other = frame.sample(frac=1, random_state=seed).assign(
+        customer_id=rng.choice(10**6, len(frame), replace=False) + 1
+    )
+    again = rfm.compute_rfm(other, AS_OF)
+    first = result.drop_duplicates(HISTORY).set_index(HISTORY)[SCORES].sort_index()
+    second = again.drop_duplicates(HISTORY).set_index(HISTORY)[SCORES].sort_index()
+    pd.testing.assert_frame_equal(first, second)
 
 
 def test_recency_is_inverted():
@@ -173,11 +249,15 @@ def test_fewer_than_five_customers_spread_around_the_middle(count, scores):
 
 
 def test_fewer_than_five_customers_keep_ties_together():
-    # Customers 3 and 5 share one order and 80.00: equal scores, not split.
+    # Customers 3 and 5 share one order and 80.00: equal scores, not split, and the
+    # lowest score the tie reaches (ranks 1-2 of 3), as from five customers on.
     result = rfm.compute_rfm(HAND.iloc[[0, 2, 4]], AS_OF).set_index("customer_id")
-    assert result.loc[3, "F"] == result.loc[5, "F"] == 2
-    assert result.loc[3, "M"] == result.loc[5, "M"] == 2
+    assert result.loc[3, "F"] == result.loc[5, "F"] == 1
+    assert result.loc[3, "M"] == result.loc[5, "M"] == 1
     assert result.loc[1, "F"] == result.loc[1, "M"] == 5
+    # Two customers, one order each: both score F = 2 (a cut point lies below both).
+    pair = rfm.compute_rfm(HAND.iloc[[2, 4]], AS_OF)
+    assert pair["F"].tolist() == [2, 2]
 
 
 def test_customers_without_orders_are_left_out_and_empty_input_works():
