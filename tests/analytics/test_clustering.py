@@ -195,3 +195,23 @@ def test_the_sweep_silhouette_equals_sklearns_sampled_silhouette(sample):
             matrix, labels, sample, clustering.RANDOM_STATE
         )
         assert score(labels) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_customers_with_the_same_values_share_a_cluster(seed):
+    # Customer histories held by one to four customers each, rows shuffled: equal
+    # feature rows are at equal distances from every centroid, so K-Means (chosen
+    # or fixed k, and after a sweep on a sample) never splits them.
+    rng = np.random.default_rng(seed)
+    data = customers(BIG, LAPSED, MIDDLE, FREQUENT_SMALL, seed=seed)
+    data = data.loc[data.index.repeat(rng.integers(1, 5, len(data)))]
+    data = data.sample(frac=1, random_state=seed).reset_index(drop=True)
+    data["customer_id"] = rng.permutation(len(data)) + 1
+    values = ["recency_days", "frequency", "monetary"]
+    for result in (
+        clustering.cluster_customers(data),
+        clustering.cluster_customers(data, k=8),
+        clustering.cluster_customers(data, fit_sample=200),
+    ):
+        labelled = data.assign(cluster=result.labels["cluster"].to_numpy())
+        assert labelled.groupby(values)["cluster"].nunique().eq(1).all()

@@ -4,10 +4,11 @@ page panel, with reps scoped to their own customers."""
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from analytics import jobs
 from analytics.models import CustomerSegment, JobRun
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.django_db
 AS_OF = "2024-12-31"
 
 # name: [(order date, quantity)], each unit 100.00 net. Hand-computed with n = 5
-# (score = rank): recency D<C<B<A<E; frequency C=D=1 (tie broken by id: C first),
-# B=2, A=3, E=4; revenue D 100 < B 200 < E 400 < C 500 < A 600.
+# (without ties score = rank, a tie scores as its lowest rank): recency D<C<B<A<E;
+# frequency C=D=1 (both F 1), B=2, A=3, E=4; revenue D 100 < B 200 < E 400 < C 500
+# < A 600.
 ORDERS = {
     "A": [(date(2024, 12, 20), 2), (date(2024, 11, 1), 2), (date(2024, 10, 1), 2)],
     "B": [(date(2024, 12, 1), 1), (date(2024, 6, 1), 1)],
@@ -33,7 +35,7 @@ EXPECTED = {
     "A": (11, 3, Decimal("600.00"), 4, 4, 5, "Loyal"),
     "B": (30, 2, Decimal("200.00"), 3, 3, 2, "Need attention"),
     "C": (121, 1, Decimal("500.00"), 2, 1, 4, "Hibernating"),
-    "D": (305, 1, Decimal("100.00"), 1, 2, 1, "Lost"),
+    "D": (305, 1, Decimal("100.00"), 1, 1, 1, "Lost"),
     "E": (1, 4, Decimal("400.00"), 5, 5, 3, "Champions"),
 }
 
@@ -81,6 +83,45 @@ def test_segmentation_scores_segments_and_stores_each_customer(customers):
     assert str(summary["k"]) in summary["silhouette"]
     assert sum(c["size"] for c in summary["clusters"]) == 5
     assert all(c["label"] for c in summary["clusters"])
+
+
+def test_customers_with_identical_orders_share_scores_segment_and_cluster():
+    # Ten customers, created in this order: twin 1, four one-time buyers, four repeat
+    # buyers, twin 2. The twins each ordered once, 100.00 on the same day, 150 days
+    # before the as-of date; the other one-time buyers 330, 300, 270 and 240 days
+    # before, the repeat buyers 2-5 orders up to 60, 30, 10 and 1 days before.
+    as_of = date(2024, 12, 31)
+
+    def customer(name, days, quantities):
+        made = CustomerFactory(name=name)
+        for n, quantity in enumerate(quantities):
+            order_date = as_of - timedelta(days=days + 7 * n)
+            billable_order(customer=made, order_date=order_date, quantity=quantity)
+        return made
+
+    first_twin = customer("Twin 1", 150, [1])
+    singles = [customer(f"Once {d}", d, [q]) for q, d in enumerate([330, 300, 270], 2)]
+    singles.append(customer("Once 240", 240, [5]))
+    for orders, days in zip(range(2, 6), [60, 30, 10, 1], strict=True):
+        customer(f"Repeat {orders}", days, [1] * orders)
+    second_twin = customer("Twin 2", 150, [1])
+    assert first_twin.pk < min(c.pk for c in singles) < second_twin.pk
+
+    out = io.StringIO()
+    call_command("run_segmentation", "--as-of", str(as_of), stdout=out, stderr=out)
+    job = JobRun.objects.get()
+    rows = {row.customer.name: row for row in job.customer_segments.all()}
+    twins = [rows["Twin 1"], rows["Twin 2"]]
+    fields = ["recency_days", "frequency", "monetary", "r", "f", "m"]
+    first, second = (
+        [getattr(row, f) for f in [*fields, "segment", "cluster"]] for row in twins
+    )
+    assert first == second
+    # R: ranks 5-6 of 10 (from the oldest), 3 for both. F: all six one-time buyers
+    # score 1 (the lowest value), so the twins are "About to sleep", not one of
+    # them "Need attention" for being created later.
+    assert (twins[0].r, twins[0].f, twins[0].segment) == (3, 1, "About to sleep")
+    assert {row.f for row in rows.values() if row.frequency == 1} == {1}
 
 
 def test_the_job_parameters_can_fix_k(customers):
