@@ -25,7 +25,7 @@ Without ties this is the quintile of the rank: score = floor((rank - 0.5) / n * 
 bottom value 1. A tie scores what that formula gives its lowest rank.
 
 One value covering more than a fifth of customers: it equals one or more cut points
-(rounding aside, for the highest value), and equal is not above, so all its
+(only the highest value can miss them, by rounding), and equal is not above, so all its
 customers share the lowest score the tie reaches and the scores it spans above that
 stay empty; the next higher value carries on above the cut points it passes. For
 example, when 60 % of customers have one order they all score F = 1, F = 2 and 3 are
