@@ -26,7 +26,7 @@ def pipeline_chart_svg(*, rows: list[dict], currency: str) -> str:
         [(r["month"].isoformat(), str(r["weighted"]), str(r["won"])) for r in rows]
     )
     key = (
-        "opp-pipeline-svg3:"
+        "opp-pipeline-svg4:"
         + hashlib.sha256((key_data + currency).encode()).hexdigest()
     )
     svg = cache.get(key)
@@ -95,7 +95,10 @@ def _render(*, rows: list[dict], currency: str) -> str:
     figure.tight_layout()
 
     out = io.StringIO()
-    figure.savefig(out, format="svg", metadata={"Date": None})
+    # Text kept as text, as in the analytics charts: smaller, in the page's font,
+    # readable by screen readers (and by tests).
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
     # Inline in the page: drop the XML prolog and let CSS size it. Drop matplotlib's
     # <style> element too: the Content-Security-Policy refuses inline style elements
