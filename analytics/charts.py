@@ -7,6 +7,12 @@ text (smaller files, the page's font, readable by screen readers), a title in th
 SVG's aria-label. Every bar carries an id ``bar-<series>-<n>``, so tests (and
 curious users) can count what was drawn.
 
+Rules every chart keeps (docs/reports.md, "Charts"): a chart with nothing to draw
+(no labels, or every value zero) is not drawn at all, and the page says so in
+words instead of showing an empty axis; value axes tick at whole numbers only (the
+labels show no decimals, so ticks at 0.2 and 0.4 would read 0, 0, 0, 1, 1, 1); and
+category labels along the x axis are thinned so they never overlap.
+
 A chart is cached under a hash of everything it draws (kind, labels, values,
 options): the same figures give the same picture without running matplotlib again,
 and any change in the data or the filters makes a new key.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,7 +42,7 @@ PALETTE = (
 )
 MUTED = "#B8C4CE"  # the comparison series (same month last year...)
 CACHE_SECONDS = 24 * 3600
-VERSION = 5  # bump when the drawing code changes, so cached pictures are redrawn
+VERSION = 6  # bump when the drawing code changes, so cached pictures are redrawn
 
 Number = Decimal | int | float
 
@@ -79,11 +86,17 @@ class Chart:
         )
         return "analytics:chart:" + hashlib.sha256(payload.encode()).hexdigest()
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to draw: no labels, or every value zero (or missing). Drawn, it
+        would be an axis of 0, 0, -0 under a row of labels."""
+        return not self.labels or not any(v for s in self.series for v in s.values)
+
 
 def chart_svg(chart: Chart) -> str:
     """The chart as inline SVG, from the cache when the same chart was drawn before.
-    An empty string when there is nothing to draw."""
-    if not chart.labels or not any(len(s.values) for s in chart.series):
+    An empty string when there is nothing to draw: the page says so in words."""
+    if chart.is_empty:
         return ""
     key = chart.cache_key()
     svg = cache.get(key)
@@ -93,17 +106,30 @@ def chart_svg(chart: Chart) -> str:
     return svg
 
 
+RC = {"svg.fonttype": "none", "font.size": 9}
+
+
 def _render(chart: Chart) -> str:
+    from matplotlib import rc_context
+
+    with rc_context(RC):
+        figure = chart_figure(chart)
+        out = io.StringIO()
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    return _inline(out.getvalue(), chart.title)
+
+
+def chart_figure(chart: Chart):
+    """The matplotlib Figure of ``chart``, laid out (what chart_svg saves)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    with rc_context({"svg.fonttype": "none", "font.size": 9}):
-        height = chart.options.get("height") or _height(chart)
+    with rc_context(RC):
         # Narrower figures for half-width columns keep the text a readable size.
-        figure = Figure(figsize=(chart.options.get("width") or 9, height), dpi=100)
+        figure = Figure(figsize=(_width(chart), _height(chart)), dpi=100)
         axes = figure.add_subplot()
         draw = {
             "bar": _bars,
@@ -114,12 +140,16 @@ def _render(chart: Chart) -> str:
         draw(axes, chart)
         axes.spines[["top", "right"]].set_visible(False)
         figure.tight_layout()
-        out = io.StringIO()
-        figure.savefig(out, format="svg", metadata={"Date": None})
-    return _inline(out.getvalue(), chart.title)
+    return figure
+
+
+def _width(chart: Chart) -> float:
+    return chart.options.get("width") or 9
 
 
 def _height(chart: Chart) -> float:
+    if chart.options.get("height"):
+        return chart.options["height"]
     if chart.kind == "hbar":
         return max(2.2, 0.32 * len(chart.labels) + 0.8)
     return 3.2
@@ -156,6 +186,8 @@ def _value_formatter(chart: Chart):
 def _compact(value: float) -> str:
     """Axis ticks: 950, 12,500, 1.2M: short enough for a phone-width chart."""
     size = abs(value)
+    if size < 0.5:
+        return "0"  # never "-0"
     if size >= 10_000_000:
         return f"{value / 1_000_000:,.0f}M"
     if size >= 1_000_000:
@@ -194,18 +226,12 @@ def _bars(axes, chart: Chart) -> None:
         )
         for n, bar in enumerate(bars):
             bar.set_gid(f"bar-{index}-{n}")
-    rotate = len(chart.labels) > 8
-    axes.set_xticks(
-        list(positions),
-        chart.labels,
-        rotation=45 if rotate else 0,
-        ha="right" if rotate else "center",
-        fontsize=8,
-    )
+    _x_labels(axes, chart)
     # At least six slots wide, so one or two bars are not drawn as giant blocks;
     # the spare slots are split on both sides, so the bars stay centred.
     spare = max(6 - len(chart.labels), 0) / 2
     axes.set_xlim(-0.6 - spare, len(chart.labels) - 0.4 + spare)
+    _whole_ticks(axes.yaxis)
     axes.yaxis.set_major_formatter(_value_formatter(chart))
     axes.set_ylabel(chart.unit, fontsize=8)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
@@ -243,13 +269,51 @@ def _hbars(axes, chart: Chart) -> None:
     # The first row (the largest) on top; at least four slots, so one or two bars
     # are not drawn as blocks filling the picture.
     axes.set_ylim(max(len(chart.labels), 4) - 0.5, -0.5)
-    from matplotlib.ticker import MaxNLocator
-
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=4))  # no crowded tick labels
+    _whole_ticks(axes.xaxis, nbins=4)  # four at most: no crowded tick labels
     axes.xaxis.set_major_formatter(_value_formatter(chart))
     axes.set_xlabel(chart.unit, fontsize=8)
     axes.margins(x=0.12)
     _legend(axes, chart)
+
+
+def _whole_ticks(axis, nbins: int | str = "auto") -> None:
+    """Ticks at whole numbers only. Every value axis here labels its ticks without
+    decimals, so ticks at 0.2, 0.4... (matplotlib's choice for a count of 1) would
+    read 0, 0, 0, 1, 1, 1. ``min_n_ticks=1`` keeps whole numbers even when the range
+    holds a single one (amounts under 1), rather than falling back to fractions."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(
+        MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], integer=True, min_n_ticks=1)
+    )
+
+
+# Sizes of 8 pt tick labels, in inches: the width of a character upright, and the
+# distance two labels slanted at 45 degrees need so that they do not touch.
+CHAR_WIDTH = 0.065
+SLANTED_PITCH = 0.25
+
+
+def _x_labels(axes, chart: Chart) -> None:
+    """One slot per label along the x axis, labelled so that no two labels
+    overlap: upright while they fit side by side, else slanted and, when even
+    slanted they would touch (sixty days, fifty-two weeks), only every n-th one,
+    counted back from the last (the latest period is always named). Unnamed slots
+    keep a small tick mark."""
+    labels = list(chart.labels)
+    count = len(labels)
+    room = _width(chart) - 1.2  # the plot area, about: the figure less the y axis
+    longest = max(len(label) for label in labels)
+    if count <= 8 and count * longest * CHAR_WIDTH <= room:
+        axes.set_xticks(range(count), labels, fontsize=8)
+        return
+    step = max(1, math.ceil(count * SLANTED_PITCH / room))
+    shown = list(range(count - 1, -1, -step))[::-1]
+    axes.set_xticks(
+        shown, [labels[n] for n in shown], rotation=45, ha="right", fontsize=8
+    )
+    if step > 1:
+        axes.set_xticks(range(count), minor=True)
 
 
 def _short(label: str, size: int = 32) -> str:
@@ -268,14 +332,8 @@ def _lines(axes, chart: Chart) -> None:
             label=series.name,
             color=_color(series, index),
         )
-    step = max(1, len(positions) // 12)
-    axes.set_xticks(
-        positions[::step],
-        list(chart.labels)[::step],
-        rotation=45 if len(positions) > 8 else 0,
-        ha="right" if len(positions) > 8 else "center",
-        fontsize=8,
-    )
+    _x_labels(axes, chart)
+    _whole_ticks(axes.yaxis)
     axes.yaxis.set_major_formatter(_value_formatter(chart))
     axes.set_ylabel(chart.unit, fontsize=8)
     axes.set_ylim(bottom=0)
@@ -301,7 +359,11 @@ def _pareto(axes, chart: Chart) -> None:
         ha="right",
         fontsize=8,
     )
+    # At least six slots wide, as in _bars: two reasons are not two giant blocks.
+    spare = max(6 - len(values), 0) / 2
+    axes.set_xlim(-0.6 - spare, len(values) - 0.4 + spare)
     axes.set_ylabel(chart.unit, fontsize=8)
+    _whole_ticks(axes.yaxis)  # counts: 0, 1, 2, never 0, 0, 0, 1, 1, 1
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     total = sum(values) or 1.0
     running, cumulative = 0.0, []

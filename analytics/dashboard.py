@@ -9,6 +9,7 @@ covers their own customers (orders) and their own opportunities.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -17,7 +18,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from analytics.charts import MUTED, Chart, Series, hbar_chart
 from analytics.reports.base import ZERO, ReportContext, ratio
-from analytics.reports.buckets import as_date
+from analytics.reports.buckets import as_date, running_day
 from analytics.reports.sources import (
     in_period,
     report_open_balances,
@@ -226,37 +227,66 @@ def stock_tiles(ctx: ReportContext) -> list[Tile]:
 def monthly_revenue_chart(
     ctx: ReportContext, currency: str
 ) -> tuple[Chart, list[dict]]:
-    """Revenue per month over the twelve months ending with the period's last month,
-    beside the same month a year earlier: one query over 24 months."""
-    last = ctx.period.end.replace(day=1)
+    """Revenue per month over the twelve months ending with the period's last month
+    (with this month, for a period that runs past today), beside the same month
+    a year earlier: one query over 24 months.
+
+    The last month may be unfinished: this month (the period runs to today) or a
+    period that ends mid-month. It is labelled so ("Dec 2026 (to date)", "Mar 2026
+    (to 15 Mar)") and compared with the same days of the month a year earlier,
+    1 to that day (clamped to that month's length: 29 February against 1-28
+    February), not with the whole month."""
+    # The last day counted: today, when the period runs through it (nothing is
+    # sold in the future), else the period's end.
+    today = running_day(ctx.period, ctx.today)
+    through = today or ctx.period.end
+    last = through.replace(day=1)
     first = last - relativedelta(months=11)
+    month_end = last + relativedelta(months=1) - timedelta(days=1)
+    # The same days a year earlier; relativedelta clamps 29 Feb to 28 Feb.
+    year_ago = through - relativedelta(years=1)
     from analytics.periods import Period
 
-    span = Period(first - relativedelta(months=12), ctx.period.end, "24 months")
+    span = Period(first - relativedelta(months=12), through, "24 months")
     rows = (
         ctx.with_period(span)
         .orders()
         .annotate(month=TruncMonth("order_date"))
         .values("month")
-        .annotate(revenue=Sum("net_total"))
+        .annotate(
+            revenue=Sum("net_total"),
+            same_days=Sum("net_total", filter=Q(order_date__lte=year_ago)),
+        )
         .order_by()
     )
-    by_month = {as_date(row["month"]): row["revenue"] for row in rows}
+    by_month = {as_date(row["month"]): row for row in rows}
+
+    def revenue(month: date, key: str = "revenue") -> Decimal:
+        return by_month.get(month, {}).get(key) or ZERO
+
+    partial = through < month_end or today is not None
     table = []
     for step in range(12):
         month = first + relativedelta(months=step)
+        cut = partial and month == last
         table.append(
             {
                 "month": month,
-                "label": f"{month:%b %Y}",
-                "revenue": by_month.get(month, ZERO),
-                "last_year": by_month.get(month - relativedelta(years=1), ZERO),
+                "label": _month_label(month, "%b %Y", through, today, cut),
+                "short": _month_label(month, "%b %y", through, today, cut),
+                "revenue": revenue(month),
+                "last_year": revenue(
+                    month - relativedelta(years=1), "same_days" if cut else "revenue"
+                ),
+                # For the note under the chart: the days compared.
+                "through": through if cut else None,
+                "year_ago": year_ago if cut else None,
             }
         )
     chart = Chart(
         kind="bar",
         title="Monthly revenue, with the same month last year",
-        labels=[f"{row['month']:%b %y}" for row in table],
+        labels=[row["short"] for row in table],
         series=[
             Series("Revenue", [row["revenue"] for row in table]),
             Series("Same month last year", [row["last_year"] for row in table], MUTED),
@@ -264,6 +294,17 @@ def monthly_revenue_chart(
         unit=currency,
     )
     return chart, table
+
+
+def _month_label(
+    month: date, form: str, through: date, today: date | None, cut: bool
+) -> str:
+    label = month.strftime(form)
+    if not cut:
+        return label
+    if today is not None:
+        return f"{label} (to date)"
+    return f"{label} (to {through.day} {through:%b})"
 
 
 def _hbar(title: str, rows: list[dict], currency: str, value: str = "revenue") -> Chart:

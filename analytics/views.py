@@ -54,13 +54,20 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         *dashboard.stock_tiles(ctx),
     ]
     charts = []
-    for key, build, report in (
-        ("monthly", dashboard.monthly_revenue_chart, "sales"),
-        ("category", dashboard.category_chart, "products"),
-        ("customers", dashboard.top_customers_chart, "customers"),
-        ("products", dashboard.top_products_chart, "products"),
-        ("funnel", dashboard.funnel_chart, "pipeline"),
-        ("reps", dashboard.rep_chart, "team"),
+    no_sales = _("No sales in this period.")
+    # What each card says instead of an empty axis when its chart has nothing.
+    for key, build, report, empty in (
+        (
+            "monthly",
+            dashboard.monthly_revenue_chart,
+            "sales",
+            _("No sales in these twelve months or the twelve before."),
+        ),
+        ("category", dashboard.category_chart, "products", no_sales),
+        ("customers", dashboard.top_customers_chart, "customers", no_sales),
+        ("products", dashboard.top_products_chart, "products", no_sales),
+        ("funnel", dashboard.funnel_chart, "pipeline", _("No open pipeline today.")),
+        ("reps", dashboard.rep_chart, "team", no_sales),
     ):
         chart, rows = figures_cached(
             f"chart-{key}:{currency}", ctx, lambda build=build: build(ctx, currency)
@@ -70,6 +77,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
                 "key": key,
                 "title": chart.title,
                 "svg": chart_svg(chart),
+                "empty": empty,
                 "rows": rows,
                 "report": report if report in REPORTS else "",
             }

@@ -24,6 +24,9 @@ REVENUE_RULE = (
     "category filter, only that category's lines count."
 )
 
+# In place of a chart with nothing to draw, unless the tab has its own words.
+EMPTY = "Nothing to show for this period and these filters."
+
 
 def report_context(
     request: HttpRequest, form: ReportFilterForm, *, options: dict | None = None
@@ -103,6 +106,7 @@ def report_view(request: HttpRequest, slug: str) -> HttpResponse:
         "ctx": ctx,
         "as_of": None if report.dated else ctx.today,
         "chart": chart_svg(result.chart) if result.chart else "",
+        "empty": result.empty or EMPTY,
         "table_body": table_body_html(result.table),
         "table_totals": table_totals_html(result.table),
         "own_only": not user_is_manager(request.user),

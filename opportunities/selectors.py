@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import django_filters
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -91,7 +92,10 @@ def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
 
 def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
     """Per month of expected close: open amount x probability, by rep and in total,
-    with the revenue won in that month beside it. Two grouped queries."""
+    with the revenue won in that month beside it. Two grouped queries.
+
+    Every month from the first to the last is listed, those with nothing as zero:
+    left out, the chart's bars would be spaced unevenly in time."""
     open_rows = (
         queryset.open()
         .exclude(expected_close_date=None)
@@ -106,15 +110,11 @@ def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
         .values("month")
         .annotate(won=Sum("amount"))
     )
-    months: dict = defaultdict(
-        lambda: {
-            "weighted": ZERO,
-            "amount": ZERO,
-            "count": 0,
-            "won": ZERO,
-            "by_rep": {},
-        }
-    )
+
+    def empty() -> dict:
+        return {"weighted": ZERO, "amount": ZERO, "count": 0, "won": ZERO, "by_rep": {}}
+
+    months: dict = defaultdict(empty)
     for row in open_rows:
         month = months[_month(row["month"])]
         month["weighted"] += row["weighted"] or ZERO
@@ -125,6 +125,11 @@ def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
         )
     for row in won_rows:
         months[_month(row["month"])]["won"] += row["won"] or ZERO
+    if months:
+        month, last = min(months), max(months)
+        while month < last:
+            month += relativedelta(months=1)
+            months.setdefault(month, empty())
     return [
         {"month": key, **value, "weighted": value["weighted"].quantize(Decimal("0.01"))}
         for key, value in sorted(months.items())

@@ -56,6 +56,9 @@ class ReportView:
     table: Table
     chart: Chart | None = None
     note: str = ""
+    # What the page says in place of a chart with nothing to draw (no chart, or
+    # every value zero); the page's general wording when blank.
+    empty: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,14 @@ class ReportContext:
         if self.channel:
             queryset = queryset.filter(**{f"{customer}__source_channel": self.channel})
         return queryset
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter (rep, region, channel, category) narrows the data."""
+        return any(
+            value is not None and value != ""
+            for value in (self.rep, self.region, self.channel, self.category)
+        )
 
     def filter_key(self) -> tuple:
         """Everything that selects data, for cache keys."""

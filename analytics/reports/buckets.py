@@ -64,14 +64,32 @@ def buckets(period: Period, granularity: str) -> list[date]:
     return starts
 
 
-def bucket_label(start: date, granularity: str) -> str:
+def bucket_end(start: date, granularity: str) -> date:
+    """The last day of the bucket starting on ``start``."""
+    return start + bucket_step(granularity) - timedelta(days=1)
+
+
+def running_day(period: Period, today: date) -> date | None:
+    """``today`` when the period reaches it (its figures run to date), else None:
+    a period that ended earlier is cut by its own end, not by today."""
+    return today if period.start <= today <= period.end else None
+
+
+def bucket_label(start: date, granularity: str, *, today: date | None = None) -> str:
+    """The bucket's name. With ``today`` (see running_day), the week, month or
+    quarter holding it is still under way and says so: "Dec 2026 (to date)", so its
+    lower figures do not read as a slump. A day is not marked."""
     if granularity == "week":
-        return f"Week of {start:%d %b %Y}"
-    if granularity == "month":
-        return f"{start:%b %Y}"
-    if granularity == "quarter":
-        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
-    return start.isoformat()
+        label = f"Week of {start:%d %b %Y}"
+    elif granularity == "month":
+        label = f"{start:%b %Y}"
+    elif granularity == "quarter":
+        label = f"{start.year} Q{(start.month - 1) // 3 + 1}"
+    else:
+        return start.isoformat()
+    if today is not None and start <= today <= bucket_end(start, granularity):
+        label = _("%(bucket)s (to date)") % {"bucket": label}
+    return label
 
 
 def as_date(value) -> date:

@@ -34,7 +34,7 @@ from analytics.reports.base import (
     report_register,
     share,
 )
-from analytics.reports.buckets import as_date, bucket_label, buckets
+from analytics.reports.buckets import as_date, bucket_label, buckets, running_day
 from analytics.reports.totals import grand_sum, group_count
 from customers.models import Customer
 from orders.models import Order
@@ -232,6 +232,7 @@ def new_returning(ctx: ReportContext) -> ReportView:
     )
     everyone = {as_date(row["month"]): row for row in everyone}
     new_only = {as_date(row["month"]): row for row in new_only}
+    today = running_day(ctx.period, ctx.today)
     rows = []
     for start in buckets(ctx.period, "month"):
         month, new = everyone.get(start, {}), new_only.get(start, {})
@@ -242,7 +243,7 @@ def new_returning(ctx: ReportContext) -> ReportView:
         )
         rows.append(
             {
-                "month": bucket_label(start, "month"),
+                "month": bucket_label(start, "month", today=today),
                 "new": new_customers,
                 "new_revenue": new_revenue,
                 "returning": customers - new_customers,
@@ -274,6 +275,7 @@ def new_returning(ctx: ReportContext) -> ReportView:
         title=_("New and returning customers per month"),
         table=Table(MONTH_COLUMNS, rows, totals),
         chart=chart if rows else None,
+        empty=_("No customer ordered in this period."),
         note=_(
             "New: the customer's first billable order ever falls in that month. "
             "Returning: they ordered that month and had ordered in an earlier month "

@@ -111,6 +111,7 @@ def conversion_view(ctx: ReportContext) -> ReportView:
         title=_("Stage conversion of the opportunities created in the period"),
         table=Table(CONVERSION_COLUMNS, rows if rows[0]["reached"] else []),
         chart=chart if rows[0]["reached"] else None,
+        empty=_("No opportunity was created in this period."),
         note=_(
             "An opportunity counts in every stage up to the furthest it reached, "
             "also the stages it skipped."
@@ -227,6 +228,7 @@ def time_view(ctx: ReportContext) -> ReportView:
         title=_("Time in each stage"),
         table=Table(TIME_COLUMNS, rows if measured else []),
         chart=chart if measured else None,
+        empty=_("No opportunity left a stage in this period."),
         note=_(
             "Measured on the stage exits in the period: the days from entering a "
             "stage to leaving it for any other (won and lost included)."
@@ -294,6 +296,7 @@ def lost_view(ctx: ReportContext) -> ReportView:
         title=_("Lost reasons"),
         table=Table(LOST_COLUMNS, rows, totals),
         chart=chart if rows else None,
+        empty=_("No opportunity was lost in this period."),
         note=_(
             "Opportunities moved to lost in the period and not reopened since. "
             "Amount lost is their amount when they were lost."

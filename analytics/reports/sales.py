@@ -24,6 +24,7 @@ from analytics.reports.buckets import (
     bucket_label,
     buckets,
     granularity_auto,
+    running_day,
 )
 
 COLUMNS = (
@@ -54,6 +55,7 @@ def sales_rows(ctx: ReportContext) -> tuple[list[dict], str]:
         .order_by()
     )
     found = {as_date(row["bucket"]): row for row in figures}
+    today = running_day(ctx.period, ctx.today)
     rows = []
     for start in buckets(ctx.period, granularity):
         row = found.get(start, {})
@@ -61,7 +63,7 @@ def sales_rows(ctx: ReportContext) -> tuple[list[dict], str]:
         rows.append(
             {
                 "start": start,
-                "period": bucket_label(start, granularity),
+                "period": bucket_label(start, granularity, today=today),
                 "revenue": revenue,
                 "orders": orders,
                 "units": row.get("units") or 0,
@@ -89,11 +91,18 @@ def sales_view(ctx: ReportContext) -> ReportView:
         series=[Series(_("Revenue"), [row["revenue"] for row in rows])],
         unit=settings.SMS_CURRENCY,
     )
+    # No sale at all: the page says so in words instead of an empty axis over a
+    # table of dozens of zero rows (a period with some sales keeps its empty
+    # buckets, listed as zero).
+    sold = any(row["orders"] for row in rows)
     return ReportView(
         slug="sales",
         title=_("Sales per %(unit)s") % {"unit": granularity},
-        table=Table(COLUMNS, rows, totals),
+        table=Table(COLUMNS, rows, totals) if sold else Table(COLUMNS, []),
         chart=chart,
+        empty=_("No sales in this period with these filters.")
+        if ctx.narrowed
+        else _("No sales in this period."),
     )
 
 
@@ -110,7 +119,8 @@ report_register(
             "quarter of its order date; the first and last week, month or quarter "
             "may be cut by the period. Units are the quantities ordered. Average "
             "order value is revenue divided by the number of orders. Empty periods "
-            "are shown as zero."
+            "are shown as zero; a week, month or quarter still under way is marked "
+            "(to date). A period without any sale shows no chart and no rows."
         ),
     )
 )

@@ -196,6 +196,7 @@ def team_view(ctx: ReportContext) -> ReportView:
         table=Table(COLUMNS, rows, team_totals(rows) if rows else None),
         chart=chart,
         note=note,
+        empty=_("No revenue in this period."),
     )
 
 
