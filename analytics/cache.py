@@ -33,6 +33,9 @@ from sms.roles import user_is_manager
 logger = logging.getLogger(__name__)
 VERSION_KEY = "analytics:data-version"
 TIMEOUT = 10 * 60
+# Bump when the code that computes figures changes, so a deploy never serves
+# figures cached by the previous release.
+FIGURES_VERSION = 2
 _bump_lost = False  # a bump this process could not store (cache down)
 
 
@@ -82,7 +85,7 @@ def figures_cached(name: str, ctx, compute: Callable[[], object]):
     cache when the data has not changed since it was computed."""
     filters = repr((scope_key(ctx.user), ctx.today, *ctx.filter_key()[1:]))
     digest = hashlib.sha256(filters.encode()).hexdigest()[:32]
-    key = f"analytics:figures:{name}:{digest}:{data_version()}"
+    key = f"analytics:figures:v{FIGURES_VERSION}:{name}:{digest}:{data_version()}"
     value = cache.get(key)
     if value is None:
         value = compute()
