@@ -40,8 +40,13 @@ READ_COLUMNS = (
 
 def months_shift(day: date, months: int) -> date:
     """The same day ``months`` later (earlier if negative), or the month's last day
-    when it is shorter (31 Jan + 1 month = 28 or 29 Feb)."""
+    when it is shorter (31 Jan + 1 month = 28 or 29 Feb); the calendar's first or
+    last day past its ends."""
     year, index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
     month = index + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
@@ -122,8 +127,9 @@ def customer_values(
     entry: the method, the fitted parameters and the holdout check. ``clock`` (a
     Stopwatch) books the query as "read", the time before it as "compute"."""
     cut = months_shift(as_of, -horizon_months)
-    horizon_weeks = (months_shift(as_of, horizon_months) - as_of).days / 7
-    window_weeks = (as_of - cut).days / 7
+    # At least a day each, even at the calendar's ends.
+    horizon_weeks = max((months_shift(as_of, horizon_months) - as_of).days, 1) / 7
+    window_weeks = max((as_of - cut).days, 1) / 7
     if clock:
         clock.lap("compute")
     rows = customer_value_rows(as_of=as_of, cut=cut)

@@ -121,8 +121,10 @@ def percent(share, digits: int = 1) -> str:
 
 @register.filter
 def significant(number, digits: int = 4) -> str:
-    """A fitted parameter to ``digits`` significant digits (1.026, 0.01437,
-    6.144e-06); empty for none."""
+    """A fitted parameter to ``digits`` significant digits, without an exponent
+    (1.026, 0.01437, 30,470, 0.000006144); empty for none."""
     if number in (None, ""):
         return ""
-    return f"{float(number):.{int(digits)}g}"
+    rounded = Decimal(f"{float(number):.{int(digits)}g}")
+    places = max(0, -rounded.as_tuple().exponent)
+    return formats.number_format(rounded, places, force_grouping=True)

@@ -445,10 +445,18 @@ def test_the_fitted_model_is_stored_shown_and_beats_past_spend_here(
     top = report.context["top"][0]
     # L as a whole percentage, rounded half-up.
     percent = (Decimal(repr(top.probability_active)) * 100).quantize(1, ROUND_HALF_UP)
-    assert f'<td class="text-end">{percent} %</td>' in body
+    assert f'<td class="text-end text-nowrap">{percent} %</td>' in body
     export = manager_client.get("/analytics/value/?format=csv").content.decode()
     first = next(csv.DictReader(io.StringIO(export)))
     assert first["customer"] == top.customer.name
     assert first["value_per_purchase"] == str(top.value_per_purchase)
     assert first["expected_value"] == str(top.expected_value)
     assert first["probability_active"] == f"{top.probability_active:.4f}"
+
+
+def test_months_shift_keeps_the_day_or_the_months_last_and_the_calendars_ends():
+    assert value_run.months_shift(date(2024, 12, 31), 12) == date(2025, 12, 31)
+    assert value_run.months_shift(date(2024, 12, 31), -6) == date(2024, 6, 30)
+    assert value_run.months_shift(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert value_run.months_shift(date(1, 6, 1), -12) == date.min
+    assert value_run.months_shift(date(9999, 6, 1), 12) == date.max
