@@ -38,8 +38,12 @@ class JobRunAdmin(admin.ModelAdmin):
 class CustomerSegmentAdmin(admin.ModelAdmin):
     """Read-only: rows are written by segmentation runs."""
 
-    list_display = ("job", "customer", "segment", "r", "f", "m", "monetary", "cluster")
-    list_filter = ("segment", "cluster")
+    list_display = (
+        "job", "customer", "segment", "r", "f", "m", "monetary", "cluster",
+        "value_per_purchase", "expected_purchases", "probability_active",
+        "expected_value", "value_tier",
+    )  # fmt: skip
+    list_filter = ("segment", "cluster", "value_tier")
     search_fields = ("=job__id", "customer__name")
     list_select_related = ("job", "customer")
     raw_id_fields = ("job", "customer")

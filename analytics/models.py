@@ -121,10 +121,25 @@ class CustomerSegment(models.Model):
     m = models.PositiveSmallIntegerField("M")
     segment = models.CharField(_("segment"), max_length=30)
     cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
-    # Expected value over the run's value horizon (analytics/value.py); empty on
-    # runs made before customer value existed.
+    # Customer value over the run's value horizon (analytics/value.py): V = R x P,
+    # with L shown. Empty on runs made before customer value existed; R, P and L
+    # also on runs made before the fitted model, and L when the run fell back to
+    # the heuristic (which does not estimate it).
     expected_value = models.DecimalField(
-        _("expected value"), max_digits=14, decimal_places=2, null=True, blank=True
+        _("expected value (V)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    value_per_purchase = models.DecimalField(
+        _("expected value per purchase (R)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    expected_purchases = models.FloatField(
+        _("expected purchases (P)"), null=True, blank=True
+    )
+    probability_active = models.FloatField(
+        _("probability still active (L)"), null=True, blank=True
     )
     value_tier = models.CharField(
         _("value tier"),

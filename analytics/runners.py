@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics import clustering, rfm, value
+from analytics import clustering, rfm, value, value_run
 from analytics.jobs import Progress, job_attempt_lock, job_runner_register
 from analytics.models import CustomerSegment, JobRun
 from analytics.months import history_end_date, month_add
@@ -32,7 +32,8 @@ CHUNK = 2000
 WRITE_BATCH = 10000
 SEGMENT_FIELDS = (
     "job_id", "customer_id", "recency_days", "frequency", "monetary", "r", "f", "m",
-    "segment", "cluster", "expected_value", "value_tier",
+    "segment", "cluster", "expected_value", "value_tier", "value_per_purchase",
+    "expected_purchases", "probability_active",
 )  # fmt: skip
 
 
@@ -112,13 +113,16 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     result = clustering.cluster_customers(scored, k=k)
     scored["cluster"] = result.labels["cluster"].to_numpy()
     horizon = value_horizon(parameters)
-    values = value.expected_value(frame, horizon_months=horizon).set_index(
-        "customer_id"
+    progress(80, _("Fitting the customer value model"))
+    values, value_summary = value_run.customer_values(
+        as_of=as_of, horizon_months=horizon, clock=clock
     )
-    scored["expected_value"] = values.loc[
-        scored["customer_id"], "expected_value"
-    ].to_numpy()
-    scored["value_tier"] = values.loc[scored["customer_id"], "value_tier"].to_numpy()
+    # Read by a second query: a customer whose first order landed in between has
+    # no value in this run (empty), rather than failing it.
+    values = values.set_index("customer_id").reindex(scored["customer_id"])
+    values["value_tier"] = values["value_tier"].fillna("")
+    for column in value_run.COLUMNS:
+        scored[column] = values[column].to_numpy()
     progress(85, _("Saving %(total)d customers") % {"total": len(scored)})
     # Exact amounts from the database, not the float column used for scoring.
     exact = {row[0]: money(row[3] or Decimal("0.00")) for row in rows}
@@ -137,6 +141,7 @@ def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         "silhouette": {str(c): round(s, 4) for c, s in result.silhouette.items()},
         "clusters": cluster_summary(result.description),
         "value_horizon_months": horizon,
+        "value_model": value_summary,
     }
     clock.lap("compute")
     summary["timings"] = clock.seconds()
@@ -190,8 +195,6 @@ def segment_results_save(
         job_attempt_lock(job=job)  # and waits for another attempt's write to end
         CustomerSegment.objects.filter(job=job).delete()
         columns = ["customer_id", "recency_days", "frequency", "R", "F", "M"]
-        if "expected_value" not in scored:
-            scored = scored.assign(expected_value=None, value_tier="")
         batch = []
         written = 0
         # Plain tuples written with COPY (sms.bulk): a model instance per customer
@@ -200,12 +203,11 @@ def segment_results_save(
             *(scored[c].tolist() for c in columns),
             scored["segment"].tolist(),
             scored["cluster"].tolist(),
-            scored["expected_value"].tolist(),
-            scored["value_tier"].tolist(),
+            *(scored[c].tolist() for c in value_run.COLUMNS),
             strict=True,
         ):
             (customer_id, recency, frequency, r, f, m, segment, cluster) = values[:8]
-            expected, tier = values[8:]
+            per_purchase, purchases, active, expected, tier = values[8:]
             batch.append(
                 (
                     job.pk,
@@ -218,8 +220,11 @@ def segment_results_save(
                     m,
                     segment,
                     cluster,
-                    _money_or_none(expected),
+                    value_run.money_or_none(expected),
                     tier or "",
+                    value_run.money_or_none(per_purchase),
+                    _float_or_none(purchases),
+                    _float_or_none(active),
                 )
             )
             if len(batch) == WRITE_BATCH:
@@ -290,10 +295,10 @@ def _number(value, digits: int = 4) -> float | None:
     return round(float(value), digits)
 
 
-def _money_or_none(value) -> Decimal | None:
+def _float_or_none(value) -> float | None:
     if value is None or pd.isna(value):
         return None
-    return money(Decimal(str(round(float(value), 2))))
+    return float(value)
 
 
 def _money_text(value) -> str | None:

@@ -1,7 +1,8 @@
-"""The customer value report: expected value per tier A/B/C and the most valuable
-customers of a segmentation run (``?run=ID``, else the latest), with a CSV of every
-customer (``?format=csv``). Reps see their own customers only; the permission and
-scoping are the segments pages' (see views_segments)."""
+"""The customer value report: expected value per tier A/B/C, how the values were
+made (the fitted model or the fallback, and the holdout check) and the most valuable
+customers of a segmentation run (``?run=ID``, else the latest) with their R, P, L
+and V, with a CSV of every customer (``?format=csv``). Reps see their own customers
+only; the permission and scoping are the segments pages' (see views_segments)."""
 
 import csv
 
@@ -35,6 +36,7 @@ def value_report_view(request: HttpRequest) -> HttpResponse:
         tiers = value_tier_table(user=request.user, run=run)
         context.update(
             horizon=run_value_horizon(run),
+            vm=(run.summary or {}).get("value_model"),
             tiers=tiers,
             has_values=any(row["customers"] for row in tiers),
             top=list(rows[:TOP]),
@@ -55,6 +57,9 @@ def _csv(rows, *, run: JobRun) -> HttpResponse:
             "customer",
             "owner",
             "value_tier",
+            "value_per_purchase",
+            "expected_purchases",
+            "probability_active",
             "expected_value",
             "horizon_months",
             "orders",
@@ -71,6 +76,9 @@ def _csv(rows, *, run: JobRun) -> HttpResponse:
                 row.customer.name,
                 row.customer.owner.get_username() if row.customer.owner else "",
                 row.value_tier,
+                _blank(row.value_per_purchase),
+                _decimals(row.expected_purchases, 4),
+                _decimals(row.probability_active, 4),
                 row.expected_value,
                 horizon,
                 row.frequency,
@@ -80,3 +88,13 @@ def _csv(rows, *, run: JobRun) -> HttpResponse:
             ]
         )
     return response
+
+
+def _blank(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _decimals(number: float | None, places: int) -> str:
+    """A model's number (P, L) with ``places`` decimals; empty for none (L in the
+    fallback, R, P and L on runs made before the fitted model)."""
+    return "" if number is None else f"{number:.{places}f}"

@@ -1,5 +1,5 @@
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.conf import settings
@@ -105,3 +105,26 @@ def plain_number(value) -> str:
     if value is None:
         return ""
     return f"{Decimal(value).normalize():,f}"
+
+
+@register.filter
+def percent(share, digits: int = 1) -> str:
+    """A share (0.6988) as a percentage with ``digits`` decimals ("69.9 %"); empty
+    for none."""
+    if share in (None, ""):
+        return ""
+    # Rounded half-up first: number_format cuts a float's decimals off.
+    places = Decimal(1).scaleb(-int(digits))
+    number = (Decimal(repr(float(share))) * 100).quantize(places, ROUND_HALF_UP)
+    return f"{formats.number_format(number, int(digits))} %"
+
+
+@register.filter
+def significant(number, digits: int = 4) -> str:
+    """A fitted parameter to ``digits`` significant digits, without an exponent
+    (1.026, 0.01437, 30,470, 0.000006144); empty for none."""
+    if number in (None, ""):
+        return ""
+    rounded = Decimal(f"{float(number):.{int(digits)}g}")
+    places = max(0, -rounded.as_tuple().exponent)
+    return formats.number_format(rounded, places, force_grouping=True)
