@@ -16,3 +16,8 @@ def history_end_date(as_of: date) -> date:
     if (as_of + timedelta(days=1)).day == 1:
         return as_of
     return as_of.replace(day=1) - timedelta(days=1)
+
+
+def months_between(first: date, last: date) -> int:
+    """Calendar months from ``first``'s month to ``last``'s (0 for the same month)."""
+    return (last.year - first.year) * 12 + last.month - first.month

@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView
 from analytics import dashboard
 from analytics.cache import figures_cached
 from analytics.charts import chart_svg
+from analytics.forecast_display import forecast_metric_table, mase_text
 from analytics.forms import JobStartForm, ReportFilterForm
 from analytics.jobs import job_start
 from analytics.models import JobRun
@@ -268,11 +269,9 @@ def forecast_drivers_note(entry: dict) -> dict | None:
             "the regression with drivers had a backtest MASE of %(mase)s, %(chosen)s "
             "did better (%(best)s)"
         ) % {
-            "mase": "n/a" if row["mase"] is None else f"{row['mase']:.2f}",
+            "mase": mase_text(row),
             "chosen": entry["chosen_label"],
-            "best": "n/a"
-            if chosen is None or chosen["mase"] is None
-            else f"{chosen['mase']:.2f}",
+            "best": mase_text(chosen),
         }
     else:
         state = "skipped"
@@ -324,6 +323,7 @@ def forecast_view(request: HttpRequest) -> HttpResponse:
         context["chart"] = forecast_chart(run, entry)
         context["table"] = forecast_table(entry)
         context["metrics"] = entry["metrics"]
+        context["metric_table"] = forecast_metric_table(entry)
         context["drivers_note"] = forecast_drivers_note(entry)
         context["is_product"] = "unit" in entry
     if request.user.has_perm("analytics.run_job"):
