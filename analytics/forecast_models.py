@@ -23,11 +23,10 @@ import pandas as pd
 SEASON = 12
 SEASONAL_MIN_MONTHS = 24  # two of each calendar month before seasonal terms
 HW_TREND_MIN_MONTHS = 10  # below this a fitted trend is mostly noise
-# Gradient boosting: the previous three months always, the same month a year
-# earlier once the training data has 36 months: 24 rows with that lag, two of each
-# calendar month, as the regression's month-of-year terms need.
+# Gradient boosting: the previous three months always, and the same month a year
+# earlier from 24 months, when the other models get their seasonal terms too (one
+# threshold, so one warning when backtest windows are shorter than the history).
 ML_LAGS = (1, 2, 3)
-ML_SEASONAL_MIN_MONTHS = 36
 # Small and fixed: a backtest fits it ten to twenty times per series, on a few dozen
 # rows, where more or deeper trees only learn the noise.
 ML_TREES = 30
@@ -106,12 +105,12 @@ def holt_winters(y: np.ndarray, steps: int, frame: pd.DataFrame, drivers) -> Fit
 
 def ml_lags(n: int) -> tuple[int, ...]:
     """The lags gradient boosting uses on ``n`` training months."""
-    return (*ML_LAGS, SEASON) if n >= ML_SEASONAL_MIN_MONTHS else ML_LAGS
+    return (*ML_LAGS, SEASON) if n >= SEASONAL_MIN_MONTHS else ML_LAGS
 
 
 def gradient_boosting(y: np.ndarray, steps: int, frame: pd.DataFrame, drivers) -> Fit:
     """scikit-learn's GradientBoostingRegressor on lag features (the last three
-    months, and the same month a year earlier from 36 months) and the month of
+    months, and the same month a year earlier from 24 months) and the month of
     year; forecasts recursively, each forecast month becoming a lag of the next.
     Trees do not extrapolate: a trend beyond the history's range is not followed,
     which the backtest shows."""
@@ -201,7 +200,6 @@ MODELS = (
         "gradient boosting",
         gradient_boosting,
         12,
-        seasonal_from=ML_SEASONAL_MIN_MONTHS,
         seasonal_terms="gradient boosting's 12-month lag",
     ),
 )

@@ -120,6 +120,9 @@ class JobRunListView(PermissionRequiredMixin, ListView):
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.add_message(request, *job_started_message(job))
+                notice = job_start_notice(job)
+                if notice:
+                    messages.warning(request, notice)
                 return redirect("analytics:jobrun-list")
         self.form = form
         self.object_list = self.get_queryset()
@@ -143,6 +146,25 @@ def job_started_message(job: JobRun) -> tuple[int, str]:
     if job.status == JobRun.Status.SUCCEEDED:
         return messages.SUCCESS, _("%(job)s #%(id)d finished.") % values
     return messages.ERROR, _("%(job)s #%(id)d failed; the error shows below.") % values
+
+
+def job_start_notice(job: JobRun) -> str:
+    """What a manager starting a forecast should know before it runs: that its
+    history will end with the last month with sales, long before the as-of date
+    (the run says so too, on its pages). One query; "" for other jobs."""
+    from analytics.runners import (
+        as_of_date,
+        forecast_horizon,
+        forecast_window_notice,
+    )
+    from analytics.selectors import forecast_window
+
+    if job.kind != JobRun.Kind.FORECAST:
+        return ""
+    if job.is_finished:  # run in-process already (no broker)
+        return (job.summary or {}).get("notice", "")
+    window = forecast_window(as_of=as_of_date(job.parameters))
+    return forecast_window_notice(window, forecast_horizon(job.parameters))
 
 
 class JobRunDetailView(PermissionRequiredMixin, DetailView):
