@@ -196,6 +196,7 @@ class DriverWindow:
     first: date
     history_last: date
     horizon: int
+    moved_back: bool = False  # history_last is the last month with sales
 
     @property
     def last(self) -> date:
@@ -227,6 +228,7 @@ def driver_window(*, as_of: date, horizon: int = 12) -> DriverWindow | None:
         first=window.first,
         history_last=window.end.replace(day=1),
         horizon=horizon,
+        moved_back=window.moved_back,
     )
 
 

@@ -163,12 +163,19 @@ def test_the_nightly_forecast_on_an_old_data_set_succeeds_quietly_and_says_so(
 
 
 def test_the_drivers_pages_ask_for_the_months_the_moved_back_forecast_reads(
-    old_history,
+    old_history, manager_client
 ):
     window = driver_window(as_of=timezone.localdate())
     assert window.first == FIRST
     assert window.history_last == date(2019, 6, 1)
     assert window.last == date(2020, 6, 1)
+    assert window.moved_back
+    page = manager_client.get("/analytics/forecast/drivers/").content.decode()
+    assert (
+        "A forecast run today reads revenue from Jan 2017 to Jun 2019 (the last "
+        "month with sales: a year or more since has none, so the history ends "
+        "there)"
+    ) in " ".join(page.split())
 
 
 @pytest.mark.parametrize(
