@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from analytics import clustering, rfm, value
 from analytics.jobs import Progress, job_attempt_lock, job_runner_register
 from analytics.models import CustomerSegment, JobRun
-from analytics.months import month_add
+from analytics.months import month_add, month_back
 from analytics.timing import Stopwatch
 from orders.models import Order, OrderLine
 from products.models import Product
@@ -383,7 +383,7 @@ REORDER_BOUND = "upper_80"
 
 def forecast_history_start(end: date) -> date:
     """The first day of the forecast's history window ending with ``end``."""
-    return month_add(end, 1 - FORECAST_HISTORY_MONTHS)
+    return month_back(end, FORECAST_HISTORY_MONTHS - 1)
 
 
 def forecast_horizon(parameters: dict) -> int:
@@ -463,7 +463,7 @@ def top_products(*, end: date, limit: int) -> list[dict]:
     rows = (
         OrderLine.objects.filter(
             order__status__in=Order.BILLABLE,
-            order__order_date__gte=month_add(end, -11),
+            order__order_date__gte=month_back(end, 11),
             order__order_date__lte=end,
         )
         .values("product_id", "product__sku", "product__name", "product__unit")

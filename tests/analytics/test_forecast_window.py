@@ -318,3 +318,16 @@ def test_no_n_a_on_the_forecast_page_comes_without_its_reason(
         "Linear regression: the only model that could be backtested (sMAPE 0.0 %; "
         "MASE n/a: the history before a backtest origin does not change"
     )
+
+
+def test_windows_reaching_before_year_1_stop_at_its_first_day():
+    # A history moved back to an order dated 0001-01-01 by mistake (the crawl test
+    # makes one) reads from the calendar's first day, not from year 0.
+    from analytics.months import month_back
+    from analytics.runners import forecast_history_start
+
+    assert forecast_history_start(date(1, 1, 31)) == date.min
+    assert forecast_history_start(date(11, 1, 31)) == date(1, 2, 1)
+    assert forecast_history_start(date(2024, 12, 31)) == date(2015, 1, 1)
+    assert month_back(date(1, 11, 1), 11) == date.min
+    assert month_back(date(2, 1, 1), 11) == date(1, 2, 1)
