@@ -75,6 +75,7 @@ def forecast_metric_table(entry: dict) -> dict:
     rows = []
     for row in entry["metrics"]:
         item = {
+            "key": row["key"],
             "label": row["label"],
             "chosen": row.get("chosen", False),
             "available": row["available"],
@@ -88,6 +89,7 @@ def forecast_metric_table(entry: dict) -> dict:
             item["long"] = _cells(long, notes, decimals)
         rows.append(item)
     return {
+        "challenger": any(r["key"] == "gradient_boosting" for r in rows),
         "columns": [label for _key, label in COLUMNS],
         "span": 2 * len(COLUMNS),
         "rows": rows,

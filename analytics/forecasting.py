@@ -937,9 +937,13 @@ def forecast_chart_svg(
         figure.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
     svg = svg[svg.index("<svg") :]
+    # matplotlib's <style> element is refused by the Content-Security-Policy (no
+    # inline styles); its one rule is in sms.css, scoped to .sms-chart, as for the
+    # charts of analytics/charts.py.
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
     return re.sub(
         r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-        r'<svg\1 class="w-100 h-auto" role="img" aria-label="'
+        r'<svg\1 class="w-100 h-auto sms-chart" role="img" aria-label="'
         + measure
         + ' forecast chart"',
         svg,

@@ -262,7 +262,8 @@ def forecast_chart(run: JobRun, entry: dict) -> str:
         measure, currency = "Units", entry["unit"]
     else:
         measure, currency = "Revenue", settings.SMS_CURRENCY
-    key = f"analytics:forecast-chart:v1:{run.pk}:{entry['key']}:{currency}"
+    # v2: without matplotlib's <style> element (refused by the CSP).
+    key = f"analytics:forecast-chart:v2:{run.pk}:{entry['key']}:{currency}"
     return cache.get_or_set(
         key,
         lambda: forecast_chart_svg(

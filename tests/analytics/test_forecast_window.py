@@ -126,6 +126,8 @@ def test_the_jobs_page_says_so_when_the_forecast_starts_and_the_page_shows_it(
     page = manager_client.get("/analytics/forecast/").content.decode()
     notice = re.search(r'<div [^>]*id="forecast-notice"[^>]*>([^<]*)</div>', page)
     assert notice.group(1) == job.summary["notice"]
+    assert "no reorder quantity is suggested from it" in page
+    assert "feeds the suggested reorder quantity" not in page
     detail = manager_client.get(job.get_absolute_url()).content.decode()
     assert job.summary["notice"] in detail
 

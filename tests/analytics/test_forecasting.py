@@ -190,6 +190,10 @@ def test_chart_svg(seasonal_result):
     forecast_group = svg.split('<g id="forecast">', 1)[1].split('<g id="', 1)[0]
     assert forecast_group.count("<use ") == 12  # one marker per forecast month
     assert forecast_chart_svg(seasonal_result, "EUR") == svg  # stable for caching
+    # No inline <style> element, which the Content-Security-Policy refuses: its rule
+    # comes from sms.css through the class.
+    assert "<style" not in svg
+    assert 'class="w-100 h-auto sms-chart"' in svg
 
 
 def test_stored_amounts_are_decimal_text_rounded_half_up():
