@@ -1,80 +1,115 @@
 """Monthly revenue forecasting: pure computation, no Django and no database.
 
-Input: a pandas Series of monthly revenue indexed by month (month-start dates; any day
-of the month is read as that month, missing months are filled with 0 since no orders
-means no revenue), optionally a DataFrame of external drivers (marketing spend, an
-economic index...) indexed the same way, with values for the history *and* for the
-months to forecast.
+Input: a pandas Series of monthly revenue (or units) indexed by month (month-start
+dates; any day of the month is read as that month, missing months are filled with 0
+since no orders means no sales), optionally a DataFrame of external drivers
+(marketing spend, an economic index...) indexed the same way, with values for the
+history *and* for the months to forecast.
 
-Models compared (see ../shared/DESIGN.md, "Analytics, precisely"):
+The series starts with its first month with sales: months before it are dropped,
+never counted as 0. A series whose last 12 months (``STALE_MONTHS``) have no sales
+is not forecast (ForecastError): every model would learn to repeat zeros and the
+backtest would call that perfect. Zero months inside the history are kept, with a
+warning that says how many (and how many of them end it).
 
-* Linear regression (scikit-learn) on a trend term + month-of-year one-hot (11
-  dummies, January the base), and a second variant with the drivers added when they
-  are given with values for every history and forecast month (otherwise that variant
-  is skipped, with the reason in its metrics row and in the warnings).
+Models compared (analytics/forecast_models.py; see ../shared/DESIGN.md, "Analytics,
+precisely"), simplest first:
+
 * Seasonal naive: the value twelve months earlier.
 * Holt-Winters (statsmodels' ExponentialSmoothing): additive trend and additive
   seasonality (period 12) with 24 months or more, additive trend only from 10 months,
   simple exponential smoothing below that.
+* Linear regression on a trend term + month-of-year one-hot (11 dummies once there
+  are 24 months), and a second variant with the drivers added when they are given
+  with values for every history and forecast month (otherwise that variant is
+  skipped, with the reason in its metrics row and in the warnings).
+* Gradient boosting (scikit-learn, the machine-learning challenger): lags 1, 2, 3
+  (and 12 from 24 months) and the month of year, forecast recursively.
 
 ``models=`` limits the comparison to some of them (in the same order, so ties still go
 to the simpler model): per-product unit forecasts compare seasonal naive and linear
-regression only, since one Holt-Winters fit costs 0.1-0.5 s and a backtest needs seven.
+regression only.
 
-Each fit chooses its terms from the length of the data it is given, by the same rule
-in the backtest and in the final fit, so the backtest measures the whole procedure.
-Seasonal terms need 24 months (two of each calendar month).
+Rolling-origin backtest. Origins are one month apart and end at the last month: by
+default 12 of them (``BACKTEST_ORIGINS``), each forecasting the next 3 months
+(``BACKTEST_HORIZON``) from the history before it; the choice is made on these. All
+models are judged on the same origins. Seasonal naive and gradient boosting need 12
+months of history before the first origin: with a shorter history the backtest has
+fewer origins (``n - 14`` with ``n`` months), down to 6 (``MIN_ORIGINS``); below that
+those two models are left out (with the reason) and the others get up to 12 origins,
+each with at least 3 months to fit. Every model is also backtested 12 months ahead
+(``LONG_HORIZON``), on up to 12 origins one month apart ending 12 months before the
+last month, when the history is long enough for one; reported, not used for the
+choice. Each fit is made once per origin and serves both horizons.
 
-Rolling-origin backtest: by default 6 origins, each forecasting the next 3 months from
-the history up to it (the last origin ends at the last month). Per model: MAE, MAPE
-(months with zero revenue left out), sMAPE (a 0/0 term counts as 0) and MASE. MASE
-scales each origin's absolute errors by the mean absolute seasonal difference (lag 12)
-of that origin's training data when the shortest training window has at least 24
-months (twelve seasonal differences); below that lag 1 (the naive one-step MAE), since
-one or two seasonal differences give too noisy a scale. The model with the lowest
-backtest MASE is chosen (ties go to the first in `MODELS`, the baselines), so the
-choice can never be worse on the backtest than the best baseline.
+Per model and horizon: MAE, MSE, RMSE, MAPE (months with no sales left out), sMAPE
+(a 0/0 term counts as 0) and MASE, each with the reason when it is undefined (``na``).
+MASE scales each origin's absolute errors by the mean absolute seasonal difference
+(lag 12) of that origin's training data when the shortest training window has at
+least 24 months (twelve seasonal differences); below that lag 1 (the naive one-step
+MAE), since one or two seasonal differences give too noisy a scale. The model with
+the lowest 3-month backtest MASE is chosen, ties (equal to 9 decimals) going to the
+first in ``MODELS`` (the baselines), so the choice can never be worse on the
+backtest than the best baseline, and gradient boosting is chosen only when it is
+strictly the best. When MASE is undefined (a training window with no change, so a
+zero scale: it then is for every model) the lowest sMAPE decides, and the reason
+says so.
 
 Prediction intervals: a normal approximation, point +/- z * sigma_k per horizon step
-k, with sigma_k the root mean square of the chosen model's backtest errors at step k
-(bias included). Six origins give six errors per step: too few for empirical 2.5 % and
-97.5 % quantiles, while their RMS is a usable scale. Beyond the backtest horizon sigma
-grows like sqrt(k / horizon) from the last backtested step; sigma never falls below the
-model's in-sample residual RMS and never shrinks with the horizon. Revenue is not
-negative: when the history has no negative month, forecasts and bounds are clipped at
-0.
+k, with sigma_k the root mean square of the chosen model's 3-month backtest errors at
+step k (bias included); beyond the third month sigma grows like sqrt(k / 3) from the
+last backtested step; sigma never falls below the model's in-sample residual RMS and
+never shrinks with the horizon. Revenue is not negative: when the history has no
+negative month, forecasts and bounds are clipped at 0.
 
-``ForecastResult.as_dict`` is the stored form: amounts as text of Decimals rounded
-half-up to cents (never floats); ``from_dict`` reads that and the older float form.
+``ForecastResult.as_dict`` is the stored form: amounts (and MSE) as text of Decimals
+rounded half-up to cents (never floats); ``from_dict`` reads that and the older float
+form.
 
 Fewer than 6 months: ForecastError (nothing honest can be said). Fewer than 24: no
-seasonal terms, with a warning; seasonal naive needs 12 months before the first
-backtest origin. Fewer than 6 backtest origins: a warning that the intervals are rough.
+seasonal terms, with a warning. Fewer backtest origins than asked: a warning saying
+how many and why.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
-SEASON = 12
-SEASONAL_MIN_MONTHS = 24  # two of each calendar month before seasonal terms
-HW_TREND_MIN_MONTHS = 10  # below this a fitted trend is mostly noise
+from analytics.forecast_models import (
+    BY_KEY,
+    MODELS,
+    SEASON,
+    SEASONAL_MIN_MONTHS,
+    Model,
+)
+
 MIN_HISTORY_MONTHS = 6
 MIN_TRAIN_MONTHS = 3
-BACKTEST_ORIGINS = 6
+BACKTEST_ORIGINS = 12
 BACKTEST_HORIZON = 3
+LONG_HORIZON = 12
+# Fewer origins than this for the models that need a year before the first one, and
+# they are left out: a choice made on three or four origins hinges on a few months.
+MIN_ORIGINS = 6
+# A year without a single sale: every calendar month has come round empty, so the
+# series has ended; forecasting it would only repeat zeros.
+STALE_MONTHS = 12
 MAX_HORIZON = 24
 Z80 = 1.2815515655446004  # two-sided 80 %: the 90th percentile of N(0, 1)
 Z95 = 1.959963984540054  # two-sided 95 %: the 97.5th percentile
 CENT = Decimal("0.01")
+# The metrics of a backtest, as shown; the first three are in the series' unit (MSE
+# in its square) and stored as Decimal text.
+METRICS = ("mae", "mse", "rmse", "mape", "smape", "mase")
+AMOUNT_METRICS = ("mae", "mse", "rmse")
+TIE_DECIMALS = 9
 
 
 def cents(value) -> str | None:
@@ -94,19 +129,25 @@ class ForecastError(ValueError):
 
 @dataclass(frozen=True)
 class ModelMetrics:
-    """One row of the backtest table. Percentages for MAPE and sMAPE; None when a
-    metric is undefined (a skipped model, all-zero actuals, a zero MASE scale)."""
+    """One row of the backtest table. Percentages for MAPE and sMAPE. A metric that
+    is undefined is None, with the reason in ``na`` (metric -> reason); a model that
+    was not compared has ``available`` False and the reason in ``note``. ``long``
+    holds the 12-month-ahead backtest: origins, the same metrics and their ``na``."""
 
     key: str
     label: str
     available: bool
     mae: float | None = None
+    mse: float | None = None
+    rmse: float | None = None
     mape: float | None = None
     smape: float | None = None
     mase: float | None = None
     origins: int = 0
     note: str = ""
     chosen: bool = False
+    na: dict = field(default_factory=dict)
+    long: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -117,6 +158,11 @@ class BacktestResult:
     horizon: int
     mase_lag: int
     cuts: np.ndarray  # training-window lengths, one per origin
+    origins_note: str = ""  # why fewer origins than asked
+    long_origins: int = 0
+    long_horizon: int = LONG_HORIZON
+    long_mase_lag: int | None = None
+    long_note: str = ""  # why there is no 12-month backtest
 
 
 @dataclass
@@ -125,7 +171,7 @@ class ForecastResult:
     chosen_label: str
     reason: str  # a plain sentence: which model and why
     metrics: list[ModelMetrics]
-    history: pd.Series  # monthly revenue as used (missing months filled with 0)
+    history: pd.Series  # monthly values as used (from the first month with sales)
     fitted: pd.Series  # chosen model on the history (NaN where undefined)
     # Indexed by month: forecast, lower_80, upper_80, lower_95, upper_95.
     forecast: pd.DataFrame
@@ -137,11 +183,15 @@ class ForecastResult:
     interval_method: str = (
         "normal approximation with the RMS of backtest errors per horizon step"
     )
+    long_origins: int = 0
+    long_horizon: int = LONG_HORIZON
+    long_mase_lag: int | None = None
+    long_note: str = ""
 
     def as_dict(self) -> dict:
         """JSON-ready: months as ISO dates, amounts (history, fitted, forecast and
-        bounds, MAE) as strings of Decimals rounded half-up to cents, NaN as None.
-        Percentages and MASE, which are not amounts, stay numbers."""
+        bounds, MAE, MSE, RMSE) as strings of Decimals rounded half-up to cents, NaN
+        as None. Percentages and MASE, which are not amounts, stay numbers."""
 
         def series(s: pd.Series) -> list[list]:
             return [[m.date().isoformat(), cents(v)] for m, v in s.items()]
@@ -150,13 +200,7 @@ class ForecastResult:
             "chosen": self.chosen,
             "chosen_label": self.chosen_label,
             "reason": self.reason,
-            "metrics": [
-                {
-                    **{k: getattr(row, k) for k in ModelMetrics.__dataclass_fields__},
-                    "mae": cents(row.mae),
-                }
-                for row in self.metrics
-            ],
+            "metrics": [_metrics_row_dict(row) for row in self.metrics],
             "history": series(self.history),
             "fitted": series(self.fitted),
             "forecast": [
@@ -167,6 +211,10 @@ class ForecastResult:
             "backtest_origins": self.backtest_origins,
             "backtest_horizon": self.backtest_horizon,
             "mase_lag": self.mase_lag,
+            "long_origins": self.long_origins,
+            "long_horizon": self.long_horizon,
+            "long_mase_lag": self.long_mase_lag,
+            "long_note": self.long_note,
             "drivers": list(self.drivers),
             "interval_method": self.interval_method,
         }
@@ -175,7 +223,8 @@ class ForecastResult:
     def from_dict(cls, data: dict) -> ForecastResult:
         """The inverse of ``as_dict`` (amounts as rounded there): rebuild a stored
         result, e.g. to draw its chart. Reads amounts stored as text (now) or as
-        floats (runs stored before amounts became text)."""
+        floats (runs stored before amounts became text), and runs stored before MSE,
+        RMSE and the 12-month backtest existed."""
 
         def series(points: list[list], name: str) -> pd.Series:
             months = pd.DatetimeIndex([pd.Timestamp(m) for m, _v in points])
@@ -193,10 +242,7 @@ class ForecastResult:
             chosen=data["chosen"],
             chosen_label=data["chosen_label"],
             reason=data["reason"],
-            metrics=[
-                ModelMetrics(**{**row, "mae": _number(row.get("mae"))})
-                for row in data["metrics"]
-            ],
+            metrics=[_metrics_row_read(row) for row in data["metrics"]],
             history=series(data["history"], "revenue"),
             fitted=series(data["fitted"], "fitted"),
             forecast=table,
@@ -205,6 +251,10 @@ class ForecastResult:
             backtest_horizon=data.get("backtest_horizon", BACKTEST_HORIZON),
             mase_lag=data.get("mase_lag", 1),
             drivers=list(data.get("drivers", [])),
+            long_origins=data.get("long_origins", 0),
+            long_horizon=data.get("long_horizon", LONG_HORIZON),
+            long_mase_lag=data.get("long_mase_lag"),
+            long_note=data.get("long_note", ""),
         )
 
 
@@ -212,103 +262,35 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
-# --- Models -------------------------------------------------------------------------
-# Each takes the training values y (numpy), the number of months to forecast and the
-# design frame (one row per month from the start of the history on: trend position,
-# month of year, drivers), and returns (fitted over y, forecast, notes).
-
-Fit = tuple[np.ndarray, np.ndarray, tuple[str, ...]]
+def _amounts_as_text(values: dict) -> dict:
+    return {k: cents(v) if k in AMOUNT_METRICS else v for k, v in values.items()}
 
 
-def _seasonal_naive(y: np.ndarray, steps: int, frame: pd.DataFrame, drivers) -> Fit:
-    n = len(y)
-    fitted = np.full(n, np.nan)
-    fitted[SEASON:] = y[:-SEASON]
-    forecast = y[n - SEASON + np.arange(steps) % SEASON]
-    return fitted, forecast.astype(float), ()
+def _amounts_read(values: dict) -> dict:
+    return {k: _number(v) if k in AMOUNT_METRICS else v for k, v in values.items()}
 
 
-def _design(rows: pd.DataFrame, seasonal: bool, drivers: list[str]) -> np.ndarray:
-    parts = [rows[["trend"]]]
-    if seasonal:
-        months = pd.Categorical(rows["month"], categories=range(1, SEASON + 1))
-        dummies = pd.get_dummies(months, prefix="m", drop_first=True, dtype=float)
-        parts.append(dummies.set_axis(rows.index))
-    if drivers:
-        parts.append(rows[drivers])
-    return pd.concat(parts, axis=1).to_numpy(dtype=float)
+def _metrics_row_dict(row: ModelMetrics) -> dict:
+    data = {k: getattr(row, k) for k in ModelMetrics.__dataclass_fields__}
+    data = _amounts_as_text(data)
+    data["na"] = dict(row.na)
+    data["long"] = _amounts_as_text(row.long)
+    return data
 
 
-def _linear(y: np.ndarray, steps: int, frame: pd.DataFrame, drivers) -> Fit:
-    from sklearn.linear_model import LinearRegression
-
-    n = len(y)
-    x = _design(frame.iloc[: n + steps], n >= SEASONAL_MIN_MONTHS, drivers)
-    predicted = LinearRegression().fit(x[:n], y).predict(x)
-    return predicted[:n], predicted[n:], ()
+def _metrics_row_read(row: dict) -> ModelMetrics:
+    data = _amounts_read(row)
+    data["long"] = _amounts_read(row.get("long") or {})
+    known = ModelMetrics.__dataclass_fields__
+    return ModelMetrics(**{k: v for k, v in data.items() if k in known})
 
 
-def _holt_winters(y: np.ndarray, steps: int, frame: pd.DataFrame, drivers) -> Fit:
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
-    n = len(y)
-    if n >= SEASONAL_MIN_MONTHS:
-        terms = {"trend": "add", "seasonal": "add", "seasonal_periods": SEASON}
-    elif n >= HW_TREND_MIN_MONTHS:
-        terms = {"trend": "add"}
-    else:
-        terms = {}
-    # The optimiser's convergence warnings are counted and reported once, in the
-    # result's warnings, instead of flooding the log; other warnings (overflow in a
-    # poor start) say nothing a manager can act on. catch_warnings is process-wide,
-    # fine in a prefork Celery worker or a management command.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("ignore")
-        warnings.simplefilter("always", ConvergenceWarning)
-        model = ExponentialSmoothing(y, initialization_method="estimated", **terms)
-        fit = model.fit()
-        # forecast() predicts again, and on a perfectly flat series its information
-        # criteria take log(0): harmless, so it stays inside the filter too.
-        fitted = np.asarray(fit.fittedvalues, float)
-        forecast = np.asarray(fit.forecast(steps))
-    notes = ("not converged",) if caught else ()
-    return fitted, forecast, notes
-
-
-@dataclass(frozen=True)
-class _Model:
-    key: str
-    label: str
-    phrase: str  # in a sentence
-    fit: Callable[..., Fit]
-    min_train: int
-    uses_drivers: bool = False
-
-
-# Baselines first: on a tie the simpler model wins.
-MODELS = (
-    _Model("seasonal_naive", "Seasonal naive", "seasonal naive", _seasonal_naive, 12),
-    _Model("holt_winters", "Holt-Winters", "Holt-Winters", _holt_winters, 3),
-    _Model("linear", "Linear regression", "linear regression", _linear, 3),
-    _Model(
-        "linear_drivers",
-        "Linear regression with drivers",
-        "linear regression with drivers",
-        _linear,
-        3,
-        uses_drivers=True,
-    ),
-)
-_BY_KEY = {m.key: m for m in MODELS}
-
-
-def _models(keys: Iterable[str] | None) -> tuple[_Model, ...]:
+def _models(keys: Iterable[str] | None) -> tuple[Model, ...]:
     """The models to compare, in MODELS order (baselines first); all by default."""
     if keys is None:
         return MODELS
     wanted = set(keys)
-    unknown = wanted - set(_BY_KEY)
+    unknown = wanted - set(BY_KEY)
     if unknown:
         raise ForecastError(f"Unknown model(s): {', '.join(sorted(unknown))}.")
     chosen = tuple(m for m in MODELS if m.key in wanted)
@@ -334,6 +316,10 @@ def _month_index(index) -> pd.DatetimeIndex:
 
 
 def _prepare_history(history: pd.Series) -> tuple[pd.Series, list[str]]:
+    """The monthly series from its first month with sales to its last month, gaps
+    filled with 0, and the warnings about it. ForecastError when there is nothing
+    honest to forecast from: no sales, a year or more without any at the end, or
+    fewer than 6 months."""
     if not isinstance(history, pd.Series):
         raise ForecastError("The revenue history must be a pandas Series.")
     notes = []
@@ -345,12 +331,27 @@ def _prepare_history(history: pd.Series) -> tuple[pd.Series, list[str]]:
     if values.empty:
         raise ForecastError("There is no revenue history to forecast from.")
     months = pd.date_range(values.index[0], values.index[-1], freq="MS")
-    missing = int(len(months) - values.notna().sum())
     values = values.reindex(months).fillna(0.0)
     values.name = "revenue"
-    if missing:
+    sold = np.flatnonzero(values.to_numpy() != 0)
+    if not sold.size:
+        raise ForecastError("The history has no sales to forecast from.")
+    # Months before the first sale are not part of the series: a product launched
+    # last spring did not sell nothing the years before.
+    values = values.iloc[sold[0] :]
+    trailing = len(values) - 1 - (sold[-1] - sold[0])
+    if trailing >= STALE_MONTHS:
+        raise ForecastError(
+            f"No sales in the last {trailing} months of the history (the last in "
+            f"{values.index[sold[-1] - sold[0]]:%b %Y}): a forecast from it would "
+            "only repeat zeros."
+        )
+    zeros = int((values.to_numpy() == 0).sum())
+    if zeros:
         notes.append(
-            f"{missing} month(s) without revenue in the history were counted as 0."
+            f"{zeros} of {len(values)} months in the history had no sales and were "
+            "counted as 0"
+            + (f", including the last {trailing} in a row." if trailing else ".")
         )
     if len(values) < MIN_HISTORY_MONTHS:
         raise ForecastError(
@@ -411,6 +412,67 @@ def _design_frame(
 # --- Backtest -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Which origins the backtest uses, and which models the history leaves out."""
+
+    cuts: np.ndarray  # training-window lengths of the 3-month origins
+    long_cuts: np.ndarray  # ... of the 12-month origins (maybe none)
+    train: int  # months of history before the first origin
+    left_out: dict  # model key -> why it is not compared
+    origins_note: str
+    long_note: str
+
+
+def _plan(
+    n: int, models: tuple[Model, ...], origins: int, horizon: int, long_horizon: int
+) -> _Plan:
+    floor = min(origins, MIN_ORIGINS)
+    left_out = {}
+    for model in models:
+        possible = n - horizon - model.min_train + 1
+        if model.min_train > MIN_TRAIN_MONTHS and possible < floor:
+            left_out[model.key] = (
+                f"needs {model.min_train} months of history before each backtest "
+                f"origin, and {n} months leave room for {max(possible, 0)} "
+                f"origin(s), fewer than {floor}"
+            )
+    kept = [m.min_train for m in models if m.key not in left_out]
+    train = max(kept, default=MIN_TRAIN_MONTHS)
+    possible = n - horizon - train + 1
+    if possible < 1:
+        raise ForecastError(f"{n} months are too few for a {horizon}-month backtest.")
+    count = min(origins, possible)
+    origins_note = ""
+    if count < origins:
+        origins_note = (
+            f"The backtest has only {count} origin(s) instead of {origins}: with {n} "
+            f"months of history, each origin needs {train} months before it to fit "
+            f"the models and {horizon} after it to check them, so the model choice "
+            "and the intervals are rougher."
+        )
+    long_possible = n - long_horizon - train + 1
+    long_count = max(0, min(origins, long_possible))
+    long_note = ""
+    if not long_count:
+        long_note = (
+            f"needs at least {train + long_horizon} months of history ({train} to fit "
+            f"before the first origin and {long_horizon} to check), has {n}"
+        )
+    return _Plan(
+        cuts=n - horizon - np.arange(count)[::-1],
+        long_cuts=n - long_horizon - np.arange(long_count)[::-1],
+        train=train,
+        left_out=left_out,
+        origins_note=origins_note,
+        long_note=long_note,
+    )
+
+
+def _mase_lag(cuts: np.ndarray) -> int:
+    return SEASON if cuts[0] >= SEASONAL_MIN_MONTHS else 1
+
+
 def _mase_scales(y: np.ndarray, cuts: np.ndarray, lag: int) -> np.ndarray:
     diffs = np.abs(y[lag:] - y[:-lag])
     # Training window of length c holds the differences diffs[: c - lag].
@@ -418,24 +480,50 @@ def _mase_scales(y: np.ndarray, cuts: np.ndarray, lag: int) -> np.ndarray:
     return cumulative[cuts - lag] / (cuts - lag)
 
 
-def _metrics(actual: np.ndarray, predicted: np.ndarray, scales: np.ndarray) -> dict:
+def _mase_na(lag: int) -> str:
+    if lag == SEASON:
+        return (
+            "the history before a backtest origin repeats exactly from year to year, "
+            "so the seasonal naive error that scales MASE is 0"
+        )
+    return (
+        "the history before a backtest origin does not change from month to month, "
+        "so the naive error that scales MASE is 0"
+    )
+
+
+def _metrics(
+    actual: np.ndarray, predicted: np.ndarray, scales: np.ndarray, lag: int
+) -> dict:
+    """The backtest metrics of one model at one horizon, and ``na``: the reason for
+    each that is undefined."""
     errors = np.abs(actual - predicted)
     nonzero = actual != 0
     denominator = np.abs(actual) + np.abs(predicted)
     smape_terms = np.divide(
         2 * errors, denominator, out=np.zeros_like(errors), where=denominator != 0
     )
-    mase = None
-    if np.all(scales > 0):
-        mase = float(np.mean(errors / scales[:, None]))
-    return {
+    mse = float(np.mean(errors**2))
+    values = {
         "mae": float(errors.mean()),
-        "mape": float(np.mean(errors[nonzero] / np.abs(actual[nonzero])) * 100)
-        if nonzero.any()
-        else None,
+        "mse": mse,
+        "rmse": float(np.sqrt(mse)),
+        "mape": None,
         "smape": float(smape_terms.mean() * 100),
-        "mase": mase,
+        "mase": None,
+        "na": {},
     }
+    if nonzero.any():
+        values["mape"] = float(np.mean(errors[nonzero] / np.abs(actual[nonzero])) * 100)
+    else:
+        values["na"]["mape"] = (
+            "every month checked had no sales, and MAPE divides by the actual value"
+        )
+    if np.all(scales > 0):
+        values["mase"] = float(np.mean(errors / scales[:, None]))
+    else:
+        values["na"]["mase"] = _mase_na(lag)
+    return values
 
 
 def backtest(
@@ -444,6 +532,7 @@ def backtest(
     drivers: pd.DataFrame | None = None,
     origins: int = BACKTEST_ORIGINS,
     horizon: int = BACKTEST_HORIZON,
+    long_horizon: int = LONG_HORIZON,
     models: Iterable[str] | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of every model, or of the ``models`` keys given (see
@@ -459,6 +548,7 @@ def backtest(
             origins,
             horizon,
             _models(models),
+            long_horizon,
         )
 
 
@@ -469,16 +559,22 @@ def _backtest(
     driver_problem: str,
     origins: int,
     horizon: int,
-    models: tuple[_Model, ...] = MODELS,
+    models: tuple[Model, ...] = MODELS,
+    long_horizon: int = LONG_HORIZON,
 ) -> BacktestResult:
     n = len(y)
-    origins = max(1, min(origins, n - horizon - MIN_TRAIN_MONTHS + 1))
-    cuts = n - horizon - np.arange(origins)[::-1]
-    if cuts[0] < MIN_TRAIN_MONTHS:
-        raise ForecastError(f"{n} months are too few for a {horizon}-month backtest.")
-    lag = SEASON if cuts[0] >= SEASONAL_MIN_MONTHS else 1
+    plan = _plan(n, models, origins, horizon, long_horizon)
+    cuts, long_cuts = plan.cuts, plan.long_cuts
+    # One fit per model and origin, forecasting as far as either horizon needs.
+    steps = dict.fromkeys(cuts.tolist(), horizon)
+    steps.update(dict.fromkeys(long_cuts.tolist(), long_horizon))
+    lag = _mase_lag(cuts)
     scales = _mase_scales(y, cuts, lag)
     actual = y[cuts[:, None] + np.arange(horizon)]
+    long_lag = _mase_lag(long_cuts) if long_cuts.size else None
+    if long_cuts.size:
+        long_scales = _mase_scales(y, long_cuts, long_lag)
+        long_actual = y[long_cuts[:, None] + np.arange(long_horizon)]
 
     rows, errors = [], {}
     for model in models:
@@ -486,58 +582,117 @@ def _backtest(
         if model.uses_drivers and driver_problem:
             rows.append(ModelMetrics(**label, available=False, note=driver_problem))
             continue
-        if cuts[0] < model.min_train:
-            note = (
-                f"needs {model.min_train} months before the first backtest origin, "
-                f"has {cuts[0]}"
-            )
+        if model.key in plan.left_out:
+            note = plan.left_out[model.key]
             rows.append(ModelMetrics(**label, available=False, note=note))
             continue
         names = driver_names if model.uses_drivers else []
-        predicted = np.vstack(
-            [model.fit(y[:cut], horizon, frame, names)[1] for cut in cuts]
-        )
+        forecasts = {
+            cut: model.fit(y[:cut], count, frame, names)[1]
+            for cut, count in steps.items()
+        }
+        predicted = np.vstack([forecasts[cut][:horizon] for cut in cuts.tolist()])
         errors[model.key] = actual - predicted
+        if long_cuts.size:
+            long_predicted = np.vstack([forecasts[c] for c in long_cuts.tolist()])
+            long = _metrics(long_actual, long_predicted, long_scales, long_lag)
+            long["origins"] = int(long_cuts.size)
+        else:
+            long = {
+                "origins": 0,
+                **dict.fromkeys(METRICS),
+                "na": dict.fromkeys(METRICS, plan.long_note),
+            }
         rows.append(
             ModelMetrics(
                 **label,
                 available=True,
-                origins=origins,
-                **_metrics(actual, predicted, scales),
+                origins=int(cuts.size),
+                **_metrics(actual, predicted, scales, lag),
+                long=long,
             )
         )
-    return BacktestResult(rows, errors, origins, horizon, lag, cuts)
+    return BacktestResult(
+        rows,
+        errors,
+        int(cuts.size),
+        horizon,
+        lag,
+        cuts,
+        origins_note=plan.origins_note,
+        long_origins=int(long_cuts.size),
+        long_horizon=long_horizon,
+        long_mase_lag=long_lag,
+        long_note=plan.long_note,
+    )
 
 
 # --- Choice, forecast, intervals ----------------------------------------------------
 
 
 def _score(row: ModelMetrics) -> tuple[float, float]:
+    """Lowest MASE first, then lowest sMAPE; rounded so that float noise is a tie
+    (which the simpler model, first in MODELS, wins)."""
     inf = float("inf")
-    mase = row.mase if row.mase is not None else inf
-    return (mase, row.smape if row.smape is not None else inf)
+    mase = inf if row.mase is None else round(row.mase, TIE_DECIMALS)
+    smape = inf if row.smape is None else round(row.smape, TIE_DECIMALS)
+    return (mase, smape)
+
+
+def _listing(parts: list[str]) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _digits(best: float, others: list[float | None]) -> int:
+    """Decimals enough (2 to 4) that a close runner-up does not read as a tie."""
+    digits = 2
+    while digits < 4 and any(
+        v is not None and v != best and f"{v:.{digits}f}" == f"{best:.{digits}f}"
+        for v in others
+    ):
+        digits += 1
+    return digits
 
 
 def _reason(chosen: ModelMetrics, rows: list[ModelMetrics]) -> str:
-    def fmt(row: ModelMetrics) -> str:
-        return "n/a" if row.mase is None else f"{row.mase:.2f}"
-
     others = [r for r in rows if r.available and r.key != chosen.key]
     # The drivers variant without drivers given is not news; any other gap is.
     skipped = [r for r in rows if not r.available and r.note != "no drivers given"]
-    if others:
-        compared = [f"{fmt(r)} for {_BY_KEY[r.key].phrase}" for r in others]
-        listing = (
-            compared[0]
-            if len(compared) == 1
-            else ", ".join(compared[:-1]) + " and " + compared[-1]
-        )
-        text = f"{chosen.label}: backtest MASE {fmt(chosen)} vs {listing}."
+    if chosen.mase is not None:
+        digits = _digits(chosen.mase, [r.mase for r in others])
+
+        def fmt(row: ModelMetrics) -> str:
+            if row.mase is None:
+                return f"n/a ({row.na.get('mase', 'undefined')})"
+            return f"{row.mase:.{digits}f}"
+
+        if others:
+            compared = [f"{fmt(r)} for {BY_KEY[r.key].phrase}" for r in others]
+            text = (
+                f"{chosen.label}: backtest MASE {fmt(chosen)} vs {_listing(compared)}."
+            )
+        else:
+            text = (
+                f"{chosen.label}: the only model that could be backtested "
+                f"(MASE {fmt(chosen)})."
+            )
     else:
-        text = (
-            f"{chosen.label}: the only model that could be backtested "
-            f"(MASE {fmt(chosen)})."
-        )
+        why = chosen.na.get("mase", "undefined")
+        if others:
+            compared = [f"{r.smape:.1f} % for {BY_KEY[r.key].phrase}" for r in others]
+            text = (
+                f"{chosen.label}: the lowest backtest sMAPE, {chosen.smape:.1f} % vs "
+                f"{_listing(compared)}. MASE is n/a for every model: {why}."
+            )
+        else:
+            text = (
+                f"{chosen.label}: the only model that could be backtested (sMAPE "
+                f"{chosen.smape:.1f} %; MASE n/a: {why})."
+            )
+    if any(_score(r) == _score(chosen) for r in others):
+        text += " On a tie the simpler model is used."
     if skipped:
         text += (
             " Not compared: "
@@ -545,6 +700,30 @@ def _reason(chosen: ModelMetrics, rows: list[ModelMetrics]) -> str:
             + "."
         )
     return text
+
+
+def _seasonal_gap_notes(
+    compared: tuple[Model, ...], bt: BacktestResult, n: int
+) -> list[str]:
+    """A warning when backtest windows were too short for seasonal terms that the
+    final fit on all ``n`` months has: the backtest then measures a plainer model."""
+    available = {r.key for r in bt.metrics if r.available}
+    by_start: dict[int, list[Model]] = {}
+    for model in compared:
+        start = model.seasonal_from
+        if model.key in available and start is not None and bt.cuts[0] < start <= n:
+            by_start.setdefault(start, []).append(model)
+    notes = []
+    for start, models in sorted(by_start.items()):
+        short = int((bt.cuts < start).sum())
+        terms = _listing(list(dict.fromkeys(m.seasonal_terms for m in models)))
+        notes.append(
+            f"{short} of the {bt.origins} backtest windows are shorter than {start} "
+            f"months and were fit without {terms}, which the final fit on {n} months "
+            f"has: the backtest understates {_listing([m.phrase for m in models])} "
+            "a little."
+        )
+    return notes
 
 
 def _sigmas(errors: np.ndarray, steps: int, floor: float) -> np.ndarray:
@@ -599,17 +778,9 @@ def forecast_revenue(
             "level and trend only and seasonality is not modelled"
             + (" except by seasonal naive." if n > SEASON else ".")
         )
-    elif bt.cuts[0] < SEASONAL_MIN_MONTHS:
-        notes.append(
-            "The earliest backtest windows are shorter than "
-            f"{SEASONAL_MIN_MONTHS} months and were fit without seasonal terms, which "
-            "the final fit has: the backtest understates the seasonal models a little."
-        )
-    if bt.origins < origins:
-        notes.append(
-            f"The backtest has only {bt.origins} origin(s) instead of {origins}: "
-            "the model choice and the intervals are rough."
-        )
+    notes.extend(_seasonal_gap_notes(compared, bt, n))
+    if bt.origins_note:
+        notes.append(bt.origins_note)
 
     available = [r for r in bt.metrics if r.available]
     if not available:
@@ -618,7 +789,7 @@ def forecast_revenue(
     metrics = [
         ModelMetrics(**{**r.__dict__, "chosen": r.key == best.key}) for r in bt.metrics
     ]
-    model = _BY_KEY[best.key]
+    model = BY_KEY[best.key]
     names = driver_names if model.uses_drivers else []
     with _one_blas_thread():
         fitted, point, fit_notes = model.fit(y, horizon, frame, names)
@@ -658,6 +829,10 @@ def forecast_revenue(
         backtest_horizon=bt.horizon,
         mase_lag=bt.mase_lag,
         drivers=names,
+        long_origins=bt.long_origins,
+        long_horizon=bt.long_horizon,
+        long_mase_lag=bt.long_mase_lag,
+        long_note=bt.long_note,
     )
 
 
@@ -762,9 +937,13 @@ def forecast_chart_svg(
         figure.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
     svg = svg[svg.index("<svg") :]
+    # matplotlib's <style> element is refused by the Content-Security-Policy (no
+    # inline styles); its one rule is in sms.css, scoped to .sms-chart, as for the
+    # charts of analytics/charts.py.
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
     return re.sub(
         r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-        r'<svg\1 class="w-100 h-auto" role="img" aria-label="'
+        r'<svg\1 class="w-100 h-auto sms-chart" role="img" aria-label="'
         + measure
         + ' forecast chart"',
         svg,

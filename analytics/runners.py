@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from analytics import clustering, rfm, value, value_run
 from analytics.jobs import Progress, job_attempt_lock, job_runner_register
 from analytics.models import CustomerSegment, JobRun
-from analytics.months import history_end_date, month_add
+from analytics.months import month_add, month_back
 from analytics.timing import Stopwatch
 from orders.models import Order, OrderLine
 from products.models import Product
@@ -388,7 +388,7 @@ REORDER_BOUND = "upper_80"
 
 def forecast_history_start(end: date) -> date:
     """The first day of the forecast's history window ending with ``end``."""
-    return month_add(end, 1 - FORECAST_HISTORY_MONTHS)
+    return month_back(end, FORECAST_HISTORY_MONTHS - 1)
 
 
 def forecast_horizon(parameters: dict) -> int:
@@ -443,14 +443,18 @@ def reorder_cover_months(parameters: dict, horizon: int) -> int:
 
 
 def _revenue_series(points, end: date):
-    """A pandas Series of revenue (float, for the models) from the first month with
-    revenue to the month of ``end``; months without revenue are 0."""
+    """A pandas Series of revenue or units (float, for the models) from the first
+    month with sales to the month of ``end``; months without sales after the first
+    are 0, months before it are not part of the series (empty without sales)."""
     import pandas as pd
 
     values = pd.Series(
         {pd.Timestamp(month): float(revenue) for month, revenue in points},
         dtype=float,
     ).sort_index()
+    values = values[values.ne(0).cummax()]
+    if values.empty:
+        return values
     months = pd.date_range(values.index[0], pd.Timestamp(end.replace(day=1)), freq="MS")
     return values.reindex(months, fill_value=0.0)
 
@@ -464,7 +468,7 @@ def top_products(*, end: date, limit: int) -> list[dict]:
     rows = (
         OrderLine.objects.filter(
             order__status__in=Order.BILLABLE,
-            order__order_date__gte=month_add(end, -11),
+            order__order_date__gte=month_back(end, 11),
             order__order_date__lte=end,
         )
         .values("product_id", "product__sku", "product__name", "product__unit")
@@ -561,6 +565,28 @@ def _forecast_products(*, end, horizon, limit, progress, start, stop, clock=None
     return entries, skipped
 
 
+def forecast_window_notice(window, horizon: int) -> str:
+    """What the forecast page, the run's page and run_forecast say when the history
+    was moved back to the last month with sales (else "")."""
+    if not window.moved_back:
+        return ""
+    last = window.end.replace(day=1)
+    return _(
+        "No sales since %(last)s. A year or more without a single sale is the end "
+        "of the data, not a slump to forecast, so the history ends with %(last)s, "
+        "the last month with sales, instead of %(requested)s (the last complete "
+        "month before %(as_of)s), and the forecast covers %(first)s to "
+        "%(final)s, not the coming months. No reorder quantities are suggested "
+        "from it."
+    ) % {
+        "last": f"{last:%B %Y}",
+        "requested": f"{window.last_complete:%B %Y}",
+        "as_of": window.as_of.isoformat(),
+        "first": f"{month_add(last, 1):%B %Y}",
+        "final": f"{month_add(last, horizon):%B %Y}",
+    }
+
+
 @job_runner_register(JobRun.Kind.FORECAST)
 def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     """Forecast monthly revenue, total and per top-level category, ``horizon``
@@ -570,15 +596,16 @@ def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     succeeds. The active forecast drivers go to the total's regression with
     drivers."""
     from analytics.forecasting import ForecastError, forecast_revenue
-    from analytics.selectors import drivers_frame
+    from analytics.selectors import drivers_frame, forecast_window
 
     clock = Stopwatch()
     as_of = as_of_date(parameters)
     horizon = forecast_horizon(parameters)
     product_limit = forecast_top_products(parameters)
     cover = reorder_cover_months(parameters, horizon)
-    end = history_end_date(as_of)
     progress(5, _("Reading monthly revenue"))
+    window = forecast_window(as_of=as_of)
+    end = window.end
     since = forecast_history_start(end)
     total = monthly_revenue(as_of=end, since=since)
     drivers = drivers_frame()
@@ -633,6 +660,10 @@ def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
         clock=clock,
     )
     first_month = month_add(end.replace(day=1), 1)
+    notice = forecast_window_notice(window, horizon)
+    reorder_units = {
+        str(entry["product_id"]): reorder_demand(entry, cover) for entry in products
+    }
     summary = {
         "as_of": as_of.isoformat(),
         "history_end": end.isoformat(),
@@ -652,12 +683,15 @@ def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
             "bound": REORDER_BOUND,
             "first_month": first_month.isoformat(),
             "last_month": month_add(first_month, cover - 1).isoformat(),
-            "units": {
-                str(entry["product_id"]): reorder_demand(entry, cover)
-                for entry in products
-            },
+            # Demand of months long past is no reason to buy stock today.
+            "units": {} if window.moved_back else reorder_units,
         },
     }
+    if window.last_sale:
+        summary["last_sale"] = window.last_sale.isoformat()
+    if notice:
+        summary["notice"] = notice
+        summary["last_complete_month_end"] = window.last_complete.isoformat()
     # No writes of its own: the summary is stored with the run.
     clock.lap("compute")
     summary["timings"] = clock.seconds()

@@ -4,7 +4,7 @@ per customer and scoped (see below)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Max, Min, QuerySet, Subquery, Sum
@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from analytics import rfm
 from analytics.models import CustomerSegment, DriverValue, ForecastDriver, JobRun
-from analytics.months import history_end_date, month_add
+from analytics.months import history_end_date, month_add, months_between
 from customers.list_filters import ListFilterField
 from customers.selectors import customer_scope
 from sms.roles import user_is_manager
@@ -143,6 +143,51 @@ def drivers_frame():
 
 
 @dataclass(frozen=True)
+class ForecastWindow:
+    """The months a forecast run on ``as_of`` reads: from ``first`` (the first month
+    with billable revenue, at most FORECAST_HISTORY_MONTHS back) to ``end`` (the last
+    day of the history). ``end`` is the last complete month before ``as_of``
+    (``last_complete``), unless a year or more before it has no sale at all: then
+    the data set has ended, and the history ends with the last month with sales
+    (``moved_back``), so that the forecast does not pad a run of empty months and
+    call zeros a perfect forecast."""
+
+    as_of: date
+    last_complete: date
+    end: date
+    first: date | None  # None: no billable revenue up to ``last_complete``
+    last_sale: date | None
+
+    @property
+    def moved_back(self) -> bool:
+        return self.end != self.last_complete
+
+
+def forecast_window(*, as_of: date) -> ForecastWindow:
+    """Where the forecast's history starts and ends for ``as_of`` (see
+    ForecastWindow). One query."""
+    from analytics.forecasting import STALE_MONTHS
+    from analytics.runners import forecast_history_start
+    from orders.models import Order
+
+    last_complete = history_end_date(as_of)
+    sales = (
+        Order.objects.billable()
+        .filter(order_date__lte=last_complete, net_total__gt=0)
+        .aggregate(first=Min("order_date"), last=Max("order_date"))
+    )
+    first, last = sales["first"], sales["last"]
+    end = last_complete
+    if last is not None and months_between(last, last_complete) >= STALE_MONTHS:
+        end = month_add(last, 1) - timedelta(days=1)
+    if first is not None:
+        first = max(first.replace(day=1), forecast_history_start(end))
+    return ForecastWindow(
+        as_of=as_of, last_complete=last_complete, end=end, first=first, last_sale=last
+    )
+
+
+@dataclass(frozen=True)
 class DriverWindow:
     """The months a forecast run on ``as_of`` needs driver values for: the revenue
     history (``first`` to ``history_last``) and the forecast months after it."""
@@ -151,6 +196,7 @@ class DriverWindow:
     first: date
     history_last: date
     horizon: int
+    moved_back: bool = False  # history_last is the last month with sales
 
     @property
     def last(self) -> date:
@@ -172,24 +218,17 @@ class DriverWindow:
 
 
 def driver_window(*, as_of: date, horizon: int = 12) -> DriverWindow | None:
-    """What a forecast run on ``as_of`` needs (as the runner reads revenue: from the
-    first month with billable revenue to the last complete month); None without
-    revenue. One query."""
-    from orders.models import Order
-
-    end = history_end_date(as_of)
-    first = (
-        Order.objects.billable()
-        .filter(order_date__lte=end)
-        .aggregate(first=Min("order_date"))["first"]
-    )
-    if first is None:
+    """What a forecast run on ``as_of`` needs (as the runner reads revenue: the
+    forecast window, see ForecastWindow); None without revenue. One query."""
+    window = forecast_window(as_of=as_of)
+    if window.first is None:
         return None
     return DriverWindow(
         as_of=as_of,
-        first=first.replace(day=1),
-        history_last=end.replace(day=1),
+        first=window.first,
+        history_last=window.end.replace(day=1),
         horizon=horizon,
+        moved_back=window.moved_back,
     )
 
 

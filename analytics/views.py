@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView
 from analytics import dashboard
 from analytics.cache import figures_cached
 from analytics.charts import chart_svg
+from analytics.forecast_display import forecast_metric_table, mase_text
 from analytics.forms import JobStartForm, ReportFilterForm
 from analytics.jobs import job_start
 from analytics.models import JobRun
@@ -127,6 +128,9 @@ class JobRunListView(PermissionRequiredMixin, ListView):
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.add_message(request, *job_started_message(job))
+                notice = job_start_notice(job)
+                if notice:
+                    messages.warning(request, notice)
                 return redirect("analytics:jobrun-list")
         self.form = form
         self.object_list = self.get_queryset()
@@ -150,6 +154,25 @@ def job_started_message(job: JobRun) -> tuple[int, str]:
     if job.status == JobRun.Status.SUCCEEDED:
         return messages.SUCCESS, _("%(job)s #%(id)d finished.") % values
     return messages.ERROR, _("%(job)s #%(id)d failed; the error shows below.") % values
+
+
+def job_start_notice(job: JobRun) -> str:
+    """What a manager starting a forecast should know before it runs: that its
+    history will end with the last month with sales, long before the as-of date
+    (the run says so too, on its pages). One query; "" for other jobs."""
+    from analytics.runners import (
+        as_of_date,
+        forecast_horizon,
+        forecast_window_notice,
+    )
+    from analytics.selectors import forecast_window
+
+    if job.kind != JobRun.Kind.FORECAST:
+        return ""
+    if job.is_finished:  # run in-process already (no broker)
+        return (job.summary or {}).get("notice", "")
+    window = forecast_window(as_of=as_of_date(job.parameters))
+    return forecast_window_notice(window, forecast_horizon(job.parameters))
 
 
 class JobRunDetailView(PermissionRequiredMixin, DetailView):
@@ -247,7 +270,8 @@ def forecast_chart(run: JobRun, entry: dict) -> str:
         measure, currency = "Units", entry["unit"]
     else:
         measure, currency = "Revenue", settings.SMS_CURRENCY
-    key = f"analytics:forecast-chart:v1:{run.pk}:{entry['key']}:{currency}"
+    # v2: without matplotlib's <style> element (refused by the CSP).
+    key = f"analytics:forecast-chart:v2:{run.pk}:{entry['key']}:{currency}"
     return cache.get_or_set(
         key,
         lambda: forecast_chart_svg(
@@ -276,11 +300,9 @@ def forecast_drivers_note(entry: dict) -> dict | None:
             "the regression with drivers had a backtest MASE of %(mase)s, %(chosen)s "
             "did better (%(best)s)"
         ) % {
-            "mase": "n/a" if row["mase"] is None else f"{row['mase']:.2f}",
+            "mase": mase_text(row),
             "chosen": entry["chosen_label"],
-            "best": "n/a"
-            if chosen is None or chosen["mase"] is None
-            else f"{chosen['mase']:.2f}",
+            "best": mase_text(chosen),
         }
     else:
         state = "skipped"
@@ -332,6 +354,7 @@ def forecast_view(request: HttpRequest) -> HttpResponse:
         context["chart"] = forecast_chart(run, entry)
         context["table"] = forecast_table(entry)
         context["metrics"] = entry["metrics"]
+        context["metric_table"] = forecast_metric_table(entry)
         context["drivers_note"] = forecast_drivers_note(entry)
         context["is_product"] = "unit" in entry
     if request.user.has_perm("analytics.run_job"):

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from analytics import jobs
 from analytics.models import JobRun
-from analytics.runners import history_end_date
+from analytics.months import history_end_date
 from orders import services
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import draft_order

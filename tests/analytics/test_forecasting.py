@@ -42,9 +42,9 @@ def seasonal_result():
 
 def test_chosen_model_beats_seasonal_naive_and_every_baseline(seasonal_result):
     result = seasonal_result
-    assert result.backtest_origins == 6
+    assert result.backtest_origins == 12
     assert result.backtest_horizon == 3
-    assert result.mase_lag == 12  # 40+ months in the shortest training window
+    assert result.mase_lag == 12  # 34+ months in the shortest training window
     chosen = row(result, result.chosen)
     naive = row(result, "seasonal_naive")
     baselines = [row(result, "seasonal_naive"), row(result, "holt_winters")]
@@ -190,6 +190,10 @@ def test_chart_svg(seasonal_result):
     forecast_group = svg.split('<g id="forecast">', 1)[1].split('<g id="', 1)[0]
     assert forecast_group.count("<use ") == 12  # one marker per forecast month
     assert forecast_chart_svg(seasonal_result, "EUR") == svg  # stable for caching
+    # No inline <style> element, which the Content-Security-Policy refuses: its rule
+    # comes from sms.css through the class.
+    assert "<style" not in svg
+    assert 'class="w-100 h-auto sms-chart"' in svg
 
 
 def test_stored_amounts_are_decimal_text_rounded_half_up():
@@ -242,3 +246,218 @@ def test_the_chart_can_show_units(seasonal_result):
     svg = forecast_chart_svg(seasonal_result, "pcs", measure="Units")
     assert "Units (pcs)" in svg
     assert 'aria-label="Units forecast chart"' in svg
+
+
+# --- Issue #14: origins, the 12-month backtest, the machine-learning challenger,
+# MSE and RMSE, and every n/a with its reason.
+
+
+def test_the_backtest_uses_12_origins_one_month_apart_and_reports_12_months_ahead():
+    y = trend_and_season(48)
+    result = backtest(y)
+    assert result.origins == 12
+    assert result.horizon == 3
+    # Origins one month apart, the last one 3 months before the end.
+    np.testing.assert_array_equal(result.cuts, np.arange(34, 46))
+    assert result.long_origins == 12 and result.long_horizon == 12
+    for row in result.metrics:
+        if row.available:
+            assert row.origins == 12
+            assert result.errors[row.key].shape == (12, 3)
+            assert row.long["origins"] == 12
+            assert row.long["mase"] is not None and row.long["rmse"] > 0
+    assert {r.key for r in result.metrics if r.available} == {
+        "seasonal_naive",
+        "holt_winters",
+        "linear",
+        "gradient_boosting",
+    }
+    assert result.origins_note == ""
+
+
+@pytest.mark.parametrize(
+    ("months", "origins", "long_origins", "left_out"),
+    [
+        # 12 months before the first origin, 3 after the last: 24 months make 10.
+        (24, 10, 1, set()),
+        (26, 12, 3, set()),
+        (30, 12, 7, set()),
+        # Under 20 months seasonal naive and gradient boosting would have fewer
+        # than 6 origins: they are left out and the others get 12, each with at
+        # least 3 months to fit.
+        (18, 12, 4, {"seasonal_naive", "gradient_boosting"}),
+        (14, 9, 0, {"seasonal_naive", "gradient_boosting"}),
+    ],
+)
+def test_shorter_histories_say_how_many_origins_and_why(
+    months, origins, long_origins, left_out
+):
+    result = forecast_revenue(trend_and_season(months), horizon=6)
+    assert result.backtest_origins == origins
+    assert result.long_origins == long_origins
+    assert {r.key for r in result.metrics if not r.available} - {
+        "linear_drivers"
+    } == left_out
+    for row in result.metrics:
+        if row.key in left_out:
+            assert "before each backtest origin" in row.note
+            assert f"{months} months leave room for" in row.note
+    notes = [w for w in result.warnings if "origin(s) instead of 12" in w]
+    if origins < 12:
+        (note,) = notes
+        assert f"only {origins} origin(s) instead of 12" in note
+        assert f"with {months} months of history" in note
+    else:
+        assert notes == []
+    if not long_origins:
+        assert result.long_note == (
+            f"needs at least 15 months of history (3 to fit before the first origin "
+            f"and 12 to check), has {months}"
+        )
+        for row in result.metrics:
+            if row.available:
+                assert row.long["na"]["mase"] == result.long_note
+
+
+def test_mse_and_rmse_match_a_hand_computation_at_both_horizons():
+    # As in test_backtest_metrics_match_a_hand_computation: errors 2, 3, 3, 2.
+    y = monthly(
+        [10, 12, 14, 11, 13, 15, 12, 14, 16, 13, 15, 17, 12, 15, 16], "2024-01-01"
+    )
+    result = backtest(y, origins=2, horizon=2, long_horizon=3)
+    naive = row(result.metrics, "seasonal_naive")
+    assert naive.mse == pytest.approx((4 + 9 + 9 + 4) / 4)
+    assert naive.mse == pytest.approx(6.5)
+    assert naive.rmse == pytest.approx(6.5**0.5)
+    # 3 months ahead: one origin (12 months to fit, 3 to check): Jan-Mar 2025
+    # forecast as Jan-Mar 2024 (10, 12, 14), actual 12, 15, 16: errors 2, 3, 2.
+    assert result.long_origins == 1
+    assert naive.long["origins"] == 1
+    assert naive.long["mae"] == pytest.approx(7 / 3)
+    assert naive.long["mse"] == pytest.approx((4 + 9 + 4) / 3)
+    assert naive.long["rmse"] == pytest.approx((17 / 3) ** 0.5)
+    assert naive.long["mape"] == pytest.approx((2 / 12 + 3 / 15 + 2 / 16) / 3 * 100)
+    # Stored as Decimal text, read back as numbers.
+    stored = forecast_revenue(y, horizon=3, origins=2, backtest_horizon=2)
+    data = stored.as_dict()
+    naive_row = next(r for r in data["metrics"] if r["key"] == "seasonal_naive")
+    assert naive_row["mse"] == "6.50"
+    assert naive_row["rmse"] == "2.55"
+    back = ForecastResult.from_dict(data)
+    assert row(back, "seasonal_naive").rmse == pytest.approx(2.55)
+
+
+def five_month_cycle(n=60, seed=5):
+    """A cycle of five months that no calendar-month model can see: the next month
+    follows from the last three."""
+    rng = np.random.default_rng(seed)
+    cycle = np.array([1000, 1600, 900, 2000, 1300], dtype=float)
+    return monthly(np.tile(cycle, n // 5 + 1)[:n] + rng.normal(0, 20, n), "2019-01-01")
+
+
+def seasonal_random_walk(n=48, seed=5):
+    """Each month is the same month a year earlier plus noise: seasonal naive is the
+    best forecast there is."""
+    rng = np.random.default_rng(seed)
+    values = np.zeros(n)
+    values[:12] = 1000 + 300 * np.sin(np.arange(12) * 2 * np.pi / 12)
+    for t in range(12, n):
+        values[t] = values[t - 12] + rng.normal(0, 60)
+    return monthly(values, "2021-01-01")
+
+
+def test_gradient_boosting_is_chosen_where_it_is_clearly_best():
+    result = forecast_revenue(five_month_cycle(), horizon=12)
+    assert result.chosen == "gradient_boosting"
+    assert result.chosen_label == "Gradient boosting"
+    boosting = row(result, "gradient_boosting")
+    others = [r for r in result.metrics if r.available and r.key != result.chosen]
+    assert boosting.mase < 0.5 * min(r.mase for r in others)
+    assert result.reason.startswith(
+        f"Gradient boosting: backtest MASE {boosting.mase:.2f} vs"
+    )
+    # It forecasts the cycle on: the next five months repeat the last five.
+    forecast = result.forecast["forecast"].to_numpy()
+    last = result.history.to_numpy()[-5:]
+    np.testing.assert_allclose(forecast[:5], last, rtol=0.1)
+
+
+def test_gradient_boosting_is_not_chosen_where_seasonal_naive_is_best():
+    result = forecast_revenue(seasonal_random_walk(), horizon=12)
+    assert result.chosen == "seasonal_naive"
+    boosting = row(result, "gradient_boosting")
+    assert boosting.available and not boosting.chosen
+    assert boosting.mase > row(result, "seasonal_naive").mase
+
+
+def test_a_tie_goes_to_the_simpler_model():
+    # A pure season repeated exactly: seasonal naive, Holt-Winters and the
+    # regression are all exact (to float noise) and seasonal naive, the simplest,
+    # is used.
+    season = 1000 + 300 * np.sin(np.arange(12) * 2 * np.pi / 12)
+    result = forecast_revenue(monthly(np.tile(season, 4)), horizon=6)
+    assert result.chosen == "seasonal_naive"
+    assert "On a tie the simpler model is used." in result.reason
+
+
+def test_an_undefined_mase_comes_with_its_reason_and_the_choice_says_how():
+    # The same season every year: the seasonal differences that scale MASE are 0,
+    # so MASE is undefined for every model; sMAPE decides.
+    season = 1000 + 300 * np.sin(np.arange(12) * 2 * np.pi / 12)
+    result = forecast_revenue(monthly(np.tile(season, 4)), horizon=6)
+    for metrics in result.metrics:
+        if metrics.available:
+            assert metrics.mase is None
+            assert "repeats exactly from year to year" in metrics.na["mase"]
+            assert "scales MASE is 0" in metrics.na["mase"]
+    assert "lowest backtest sMAPE" in result.reason
+    assert "MASE is n/a for every model: the history before a backtest" in (
+        result.reason
+    )
+    # Every "n/a" in the sentence is followed by its reason.
+    for match in re.finditer("n/a", result.reason):
+        assert re.match(r"n/a( for every model)?: \w", result.reason[match.start() :])
+
+
+def test_an_undefined_mape_comes_with_its_reason():
+    # One origin, checking the last three months, which had no sales.
+    y = monthly([5, 8, 6, 9, 7, 8, 6, 9, 0, 0, 0])
+    result = backtest(y, origins=1, horizon=3)
+    linear = row(result.metrics, "linear")
+    assert linear.mape is None
+    assert linear.na["mape"] == (
+        "every month checked had no sales, and MAPE divides by the actual value"
+    )
+    assert linear.smape == pytest.approx(200.0)  # every forecast is off entirely
+
+
+def test_months_before_the_first_sale_are_not_part_of_the_series():
+    y = monthly([0, 0, 0, 0, *trend_and_season(30)])
+    result = forecast_revenue(y, horizon=6)
+    assert len(result.history) == 30
+    assert result.history.index[0] == pd.Timestamp("2022-05-01")
+    assert not any("counted as 0" in w for w in result.warnings)
+
+
+def test_zero_months_are_counted_and_the_warning_says_how_many():
+    values = list(trend_and_season(30))
+    values[10] = values[20] = 0
+    values[-3:] = [0, 0, 0]
+    result = forecast_revenue(monthly(values), horizon=6)
+    assert (
+        "5 of 30 months in the history had no sales and were counted as 0, "
+        "including the last 3 in a row."
+    ) in result.warnings
+
+
+def test_a_series_without_sales_for_a_year_is_not_forecast():
+    values = list(trend_and_season(30)) + [0] * 12
+    with pytest.raises(ForecastError) as caught:
+        forecast_revenue(monthly(values, "2020-01-01"), horizon=6)
+    assert str(caught.value) == (
+        "No sales in the last 12 months of the history (the last in Jun 2022): a "
+        "forecast from it would only repeat zeros."
+    )
+    # Eleven empty months are a slump, still forecast, with the warning.
+    result = forecast_revenue(monthly(values[:-1], "2020-01-01"), horizon=6)
+    assert any("including the last 11 in a row" in w for w in result.warnings)

@@ -53,6 +53,10 @@ class JobCommand(BaseCommand):
         summary = ", ".join(
             f"{key}: {value}"
             for key, value in job.summary.items()
-            if not isinstance(value, list | dict)
+            if not isinstance(value, list | dict) and key != "notice"
         )
         self.stdout.write(self.style.SUCCESS(f"Job #{job.pk} succeeded ({summary})."))
+        # What the run's page shows above its results (e.g. a forecast whose
+        # history was moved back to the last month with sales).
+        if job.summary.get("notice"):
+            self.stdout.write(self.style.WARNING(job.summary["notice"]))
