@@ -77,9 +77,12 @@ def data():
     # Run in-process at once (no broker in tests), as the forecast page starts it.
     job = job_start(
         kind=JobRun.Kind.FORECAST,
-        parameters={"as_of": "2026-04-30", "horizon": 3},
+        parameters={"as_of": "2026-04-30", "horizon": 6},
         user=sales.manager,
     )
+    job.refresh_from_db()
+    # A failed job has no chart: the forecast page would be checked without one.
+    assert job.status == JobRun.Status.SUCCEEDED, job.error
     return sales, deal, quote, job
 
 
