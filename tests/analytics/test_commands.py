@@ -1,8 +1,9 @@
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from analytics.models import JobRun
 from tests.analytics.factories import billable_order
@@ -40,6 +41,14 @@ def test_run_forecast_records_a_run_with_its_summary():
 def test_a_bad_date_is_refused():
     with pytest.raises(CommandError, match="not a date"):
         call_command("run_forecast", "--as-of", "yesterday", stderr=StringIO())
+    assert not JobRun.objects.exists()
+
+
+@pytest.mark.parametrize("command", ["run_forecast", "run_segmentation"])
+def test_a_future_date_is_refused_as_on_the_jobs_page(command):
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    with pytest.raises(CommandError, match="is in the future"):
+        call_command(command, "--as-of", tomorrow, stderr=StringIO())
     assert not JobRun.objects.exists()
 
 

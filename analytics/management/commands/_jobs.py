@@ -4,6 +4,7 @@ progress bar (the same service and runner as the Jobs page)."""
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from analytics.jobs import job_run_inline
@@ -11,10 +12,17 @@ from analytics.models import JobRun
 
 
 def iso_date(value: str) -> date:
+    """--as-of as a date: not in the future, as on the Jobs page (a month still
+    under way would be read as complete, and recencies would be negative)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"--as-of: {value!r} is not a date (YYYY-MM-DD).") from exc
+    if day > timezone.localdate():
+        raise CommandError(
+            f"--as-of: {value} is in the future (today is {timezone.localdate()})."
+        )
+    return day
 
 
 class JobCommand(BaseCommand):
