@@ -8,6 +8,7 @@ from customers.models import Contact, Customer, CustomerMerge, Interaction, Tag,
 from customers.resources import CustomerResource
 from customers.selectors import owner_choices
 from sms.concurrency import VersionedAdminMixin
+from sms.exports import ADMIN_EXPORT_FORMATS
 
 User = get_user_model()
 
@@ -43,6 +44,7 @@ def _reassign_action(owner):
 @admin.register(Customer)
 class CustomerAdmin(VersionedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [CustomerResource]
+    export_formats = ADMIN_EXPORT_FORMATS
     list_display = (
         "name",
         "kind",

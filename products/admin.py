@@ -16,7 +16,7 @@ from products.services import (
     sku_normalize,
 )
 from sms.concurrency import VersionedAdminMixin
-from sms.exports import cell_safe
+from sms.exports import ADMIN_EXPORT_FORMATS, cell_safe
 from sms.imports import RowError
 
 
@@ -119,6 +119,7 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Product)
 class ProductAdmin(VersionedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [ProductResource]
+    export_formats = ADMIN_EXPORT_FORMATS
     list_display = (
         "sku",
         "name",
