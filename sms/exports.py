@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from import_export.formats import base_formats
 from import_export.formats.base_formats import XLSX
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -130,41 +129,31 @@ def _xlsx_cell(sheet, value, kind: str):
     return cell
 
 
-class AdminXLSX(XLSX):
-    """The admin's XLSX export (django-import-export) with the number formats of the
-    other downloads: Decimal columns (prices, costs, rates, all kept to cents) as
-    ``#,##0.00``, whole-number columns as ``#,##0``. Tablib writes the values; this
-    only formats them."""
+class ExportNumberFormatsMixin:
+    """For a django-import-export admin: its XLSX export gets the number formats of
+    the other downloads. Tablib writes Decimal amounts (prices, costs, rates, all
+    kept to cents) as numbers with a decimal point and whole numbers as integers;
+    their columns are formatted ``#,##0.00`` and ``#,##0``."""
 
-    def export_data(self, dataset, **kwargs):
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(super().export_data(dataset, **kwargs)))
-        sheet = book.active
-        for index in range(dataset.width):
-            kind = _column_kind(dataset.get_col(index))
-            if kind is None:
-                continue
-            for (cell,) in sheet.iter_rows(
-                min_row=2, min_col=index + 1, max_col=index + 1
-            ):
-                if isinstance(cell.value, int | float):
-                    cell.number_format = NUMBER_FORMATS[kind]
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        if isinstance(file_format, XLSX):
+            data = xlsx_number_formats(data)
+        return data
 
 
-def _column_kind(values) -> str | None:
-    numbers = [v for v in values if v is not None and v != ""]
-    if numbers and all(isinstance(v, Decimal) for v in numbers):
-        return "money"
-    if numbers and all(isinstance(v, int) and not isinstance(v, bool) for v in numbers):
-        return "int"
-    return None
+def xlsx_number_formats(content: bytes) -> bytes:
+    from openpyxl import load_workbook
 
-
-# The admin's export formats: django-import-export's, with AdminXLSX for XLSX.
-ADMIN_EXPORT_FORMATS = [
-    AdminXLSX if fmt is XLSX else fmt for fmt in base_formats.DEFAULT_FORMATS
-]
+    book = load_workbook(io.BytesIO(content))
+    sheet = book.active
+    for column in sheet.iter_cols(min_row=2):
+        numbers = [cell for cell in column if isinstance(cell.value, int | float)]
+        if not numbers or isinstance(numbers[0].value, bool):
+            continue
+        whole = all(type(cell.value) is int for cell in numbers)
+        for cell in numbers:
+            cell.number_format = NUMBER_FORMATS["int" if whole else "money"]
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -33,6 +33,9 @@ class Column:
     label: str
     # text, money, int, percent (0-100, one decimal), decimal, date, days
     kind: str = "text"
+    # False for a money or count column whose totals cell is not the sum of the
+    # column (an average): every other one must add up (tests/analytics).
+    adds_up: bool = True
 
     @property
     def numeric(self) -> bool:

@@ -47,7 +47,7 @@ COLUMNS = (
     Column("lost", "Lost", "int"),
     Column("win_rate", "Win rate", "percent"),
     Column("won_amount", "Won amount", "money"),
-    Column("deal_size", "Average deal size", "money"),
+    Column("deal_size", "Average deal size", "money", adds_up=False),
     Column("cycle", "Average sales cycle (days)", "days"),
     Column("activities", "Activities", "int"),
     Column("pipeline", "Open pipeline", "money"),
