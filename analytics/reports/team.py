@@ -232,8 +232,9 @@ report_register(
             "the calls, e-mails, meetings and notes the rep logged in the period. "
             "Open pipeline is the amount of the rep's open opportunities now; "
             "weighted pipeline multiplies each by its own probability (the "
-            "stage's default unless the rep changed it). A rep sees only their own "
-            "row."
+            "stage's default unless the rep changed it), rounded to the cent per "
+            "opportunity before adding. Opportunities nobody owns are in an "
+            "Unassigned row. A rep sees only their own row."
         ),
     )
 )
