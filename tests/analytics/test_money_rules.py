@@ -83,6 +83,15 @@ def test_the_weighted_pipeline_is_the_same_on_every_page(client, data):
     total = re.search(r'data-testid="weighted-total">(.*?)</td>', page).group(1)
     assert amount(total) == data.weighted_pipeline
 
+    # The open pipeline (amounts, unweighted) agrees the same way.
+    open_amount = sum((o.amount for o in data.open_opportunities), D("0.00"))
+    tile = dashboard[dashboard.index('data-kpi="pipeline"') :]
+    shown = re.search(r'data-testid="kpi-value">(.*?)</div>', tile, re.S).group(1)
+    assert amount(shown) == open_amount
+    assert D(team[-1][team[0].index("Open pipeline")]) == open_amount
+    _rows, totals = _pipeline_rows(page)
+    assert amount(totals[2]) == open_amount
+
 
 def _pipeline_rows(page: str) -> tuple[list[list[str]], list[str]]:
     table = page[page.index('data-testid="pipeline-table"') :]
