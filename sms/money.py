@@ -36,5 +36,5 @@ class Cents(Func):
         if value is None:
             return None
         if isinstance(value, float):  # a backend without Decimal conversion
-            value = repr(value)
+            value = str(value)
         return money(value)
