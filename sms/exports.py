@@ -49,10 +49,9 @@ def figure(value, kind: str):
         return value
     if value is None or isinstance(value, str | bool):
         return value
-    if isinstance(value, Decimal | int):
-        number = Decimal(value)
-    else:  # a float or a numpy number (pandas): the number it prints as
-        number = Decimal(str(value))
+    # A float or a numpy number (pandas) is read as the number it prints as.
+    exact = isinstance(value, Decimal | int)
+    number = Decimal(value) if exact else Decimal(str(value))
     if kind == "int":
         return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return number.quantize(PLACES[kind], rounding=ROUND_HALF_UP)
