@@ -27,7 +27,7 @@ from analytics.reports.sources import (
 from customers.models import Customer
 from inventory.selectors import low_stock_alert_open_count
 from opportunities.models import OPEN_STAGES, Stage
-from opportunities.selectors import WEIGHTED
+from opportunities.selectors import weighted_sum
 from orders.models import Order
 from products.models import Product
 from sms.roles import user_is_manager
@@ -147,7 +147,7 @@ def opportunity_tiles(ctx: ReportContext) -> list[Tile]:
         won_before=Count("pk", filter=before & won),
         lost_before=Count("pk", filter=before & lost),
         open_amount=Sum("amount", filter=Q(stage__in=OPEN_STAGES), default=ZERO),
-        weighted=Sum(WEIGHTED, filter=Q(stage__in=OPEN_STAGES), default=ZERO),
+        weighted=weighted_sum(filter=Q(stage__in=OPEN_STAGES)),
         open_count=Count("pk", filter=Q(stage__in=OPEN_STAGES)),
     )
 
@@ -180,7 +180,7 @@ def opportunity_tiles(ctx: ReportContext) -> list[Tile]:
             "Weighted pipeline",
             figures["weighted"],
             "money",
-            note="amount x probability, today",
+            note="amount x probability, each rounded to the cent, today",
         ),
     ]
 

@@ -1,6 +1,7 @@
 """A report table as CSV or XLSX: exactly the columns, rows and totals the page
 shows, as numbers a spreadsheet can sum (plain 1234.50, no thousands separators or
-currency signs). The XLSX keeps the filters on a second sheet, "About"."""
+currency signs): money with two decimals, counts and units as whole numbers
+(sms.exports.figure). The XLSX keeps the filters on a second sheet, "About"."""
 
 import csv
 import io
@@ -9,25 +10,18 @@ from datetime import date
 from django.http import HttpResponse
 
 from analytics.reports.base import Table
+from sms.exports import NUMBER_FORMATS, figure
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSX_FORMATS = {
-    "money": "#,##0.00",
-    "int": "#,##0",
-    "percent": "0.0",
-    "decimal": "#,##0.00",
-    "days": "0.0",
-    "date": "yyyy-mm-dd",
-}
 
 
 def table_records(table: Table) -> list[list]:
     """Header, rows and the totals row, as the file holds them."""
     records = [[column.label for column in table.columns]]
-    for row in table.rows:
-        records.append([row.get(column.key) for column in table.columns])
-    if table.totals:
-        records.append([table.totals.get(column.key) for column in table.columns])
+    for row in [*table.rows, *([table.totals] if table.totals else [])]:
+        records.append(
+            [figure(row.get(column.key), column.kind) for column in table.columns]
+        )
     return records
 
 
@@ -66,7 +60,7 @@ def xlsx_response(
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
     for index, column in enumerate(table.columns, start=1):
-        number_format = XLSX_FORMATS.get(column.kind)
+        number_format = NUMBER_FORMATS.get(column.kind)
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = max(12, min(40, len(column.label) + 4))
         if number_format:

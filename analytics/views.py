@@ -35,6 +35,7 @@ from analytics.templatetags.analytics_tags import (
     status_badge,
 )
 from analytics.views_reports import REVENUE_RULE, report_context
+from sms.exports import figure
 from sms.roles import user_is_manager
 
 
@@ -374,11 +375,16 @@ def forecast_csv_view(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(["month", *FORECAST_COLUMNS])
+    # A product's series is in units: whole numbers, as the page shows them.
+    kind = "int" if "unit" in entry else "money"
     for row in forecast_table(entry):
         writer.writerow(
             [
                 row["month"],
-                *("" if row[c] is None else row[c] for c in FORECAST_COLUMNS),
+                *(
+                    "" if row[c] is None else figure(row[c], kind)
+                    for c in FORECAST_COLUMNS
+                ),
             ]
         )
     return response

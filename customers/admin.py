@@ -8,6 +8,7 @@ from customers.models import Contact, Customer, CustomerMerge, Interaction, Tag,
 from customers.resources import CustomerResource
 from customers.selectors import owner_choices
 from sms.concurrency import VersionedAdminMixin
+from sms.exports import ExportNumberFormatsMixin
 
 User = get_user_model()
 
@@ -41,7 +42,12 @@ def _reassign_action(owner):
 
 
 @admin.register(Customer)
-class CustomerAdmin(VersionedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class CustomerAdmin(
+    VersionedAdminMixin,
+    ExportNumberFormatsMixin,
+    ImportExportModelAdmin,
+    SimpleHistoryAdmin,
+):
     resource_classes = [CustomerResource]
     list_display = (
         "name",

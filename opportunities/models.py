@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from sms.money import ZERO
+from sms.money import ZERO, money
 
 
 class Stage(models.TextChoices):
@@ -187,7 +187,9 @@ class Opportunity(models.Model):
 
     @property
     def weighted_amount(self) -> Decimal:
-        return (self.amount * self.probability / 100).quantize(Decimal("0.01"))
+        """Amount x probability, rounded half-up to cents: the rule of
+        opportunities.selectors.WEIGHTED, which every weighted pipeline adds up."""
+        return money(self.amount * self.probability / 100)
 
 
 class StageChange(models.Model):

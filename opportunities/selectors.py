@@ -12,13 +12,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
     Prefetch,
     Q,
     QuerySet,
     Sum,
+    Value,
 )
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +35,7 @@ from opportunities.models import (
     Stage,
     StageChange,
 )
-from sms.money import ZERO
+from sms.money import ZERO, Cents, money
 from sms.pagination import ID_MAX
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
@@ -53,10 +52,18 @@ def quote_scope(*, user) -> QuerySet[Quote]:
     return Quote.objects.filter(opportunity__in=opportunity_scope(user=user))
 
 
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Decimal(100),
-    output_field=DecimalField(max_digits=16, decimal_places=2),
-)
+# One opportunity's weighted amount: amount x probability, rounded half-up to cents
+# (Opportunity.weighted_amount in Python). Every weighted pipeline adds these rounded
+# amounts (weighted_sum), so totals equal the sum of their rows and the pipeline page,
+# the board, the dashboard and the team report agree to the cent. "x 0.01" and not
+# "/ 100": SQLite divides an amount stored as a whole number by 100 as integers.
+WEIGHTED = Cents(F("amount") * F("probability") * Value(Decimal("0.01")))
+
+
+def weighted_sum(**options) -> Cents:
+    """The weighted pipeline of the rows aggregated: the sum of their rounded
+    weighted amounts (``options`` go to Sum, e.g. ``filter``)."""
+    return Cents(Sum(WEIGHTED, default=ZERO, **options))
 
 
 def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
@@ -68,7 +75,7 @@ def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
         .values("stage")
         # "total", not "amount": an annotation named amount would shadow the
         # field that WEIGHTED's F("amount") means.
-        .annotate(count=Count("pk"), total=Sum("amount"), weighted=Sum(WEIGHTED))
+        .annotate(count=Count("pk"), total=Sum("amount"), weighted=weighted_sum())
     }
     cards = defaultdict(list)
     for opportunity in (
@@ -92,16 +99,19 @@ def board_columns(*, queryset: QuerySet[Opportunity]) -> list[dict]:
 
 def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
     """Per month of expected close: open amount x probability, by rep and in total,
-    with the revenue won in that month beside it. Two grouped queries.
+    with the revenue won in that month beside it; open opportunities without an
+    expected close date in a last row (month None), so the page's total is the
+    whole weighted pipeline. Two grouped queries; every figure adds rounded
+    weighted amounts (weighted_sum), so months, reps and totals agree to the cent.
 
     Every month from the first to the last is listed, those with nothing as zero:
     left out, the chart's bars would be spaced unevenly in time."""
     open_rows = (
         queryset.open()
-        .exclude(expected_close_date=None)
         .annotate(month=TruncMonth("expected_close_date"))
         .values("month", "owner")
-        .annotate(weighted=Sum(WEIGHTED), amount=Sum("amount"), count=Count("pk"))
+        .annotate(weighted=weighted_sum(), amount=Sum("amount"), count=Count("pk"))
+        .order_by()
     )
     won_rows = (
         queryset.filter(stage=Stage.WON)
@@ -109,6 +119,7 @@ def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
         .annotate(month=TruncMonth("closed_at"))
         .values("month")
         .annotate(won=Sum("amount"))
+        .order_by()
     )
 
     def empty() -> dict:
@@ -117,27 +128,28 @@ def weighted_pipeline(*, queryset: QuerySet[Opportunity]) -> list[dict]:
     months: dict = defaultdict(empty)
     for row in open_rows:
         month = months[_month(row["month"])]
-        month["weighted"] += row["weighted"] or ZERO
-        month["amount"] += row["amount"] or ZERO
+        month["weighted"] += row["weighted"]
+        month["amount"] += money(row["amount"] or ZERO)
         month["count"] += row["count"]
-        month["by_rep"][row["owner"]] = month["by_rep"].get(row["owner"], ZERO) + (
-            row["weighted"] or ZERO
+        month["by_rep"][row["owner"]] = (
+            month["by_rep"].get(row["owner"], ZERO) + row["weighted"]
         )
     for row in won_rows:
-        months[_month(row["month"])]["won"] += row["won"] or ZERO
-    if months:
-        month, last = min(months), max(months)
+        months[_month(row["month"])]["won"] += money(row["won"] or ZERO)
+    dated = [month for month in months if month is not None]
+    if dated:
+        month, last = min(dated), max(dated)
         while month < last:
             month += relativedelta(months=1)
             months.setdefault(month, empty())
-    return [
-        {"month": key, **value, "weighted": value["weighted"].quantize(Decimal("0.01"))}
-        for key, value in sorted(months.items())
-    ]
+    # Dated months in order, then the undated row.
+    order = sorted(months, key=lambda month: (month is None, month))
+    return [{"month": key, **months[key]} for key in order]
 
 
 def _month(value):
-    """TruncMonth gives a date for DateFields and a datetime for DateTimeFields."""
+    """TruncMonth gives a date for DateFields and a datetime for DateTimeFields (and
+    None for an opportunity without an expected close date)."""
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 

@@ -28,6 +28,7 @@ from opportunities.tables import STAGE_BADGES, OpportunityTable
 from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import post_once
+from sms.money import ZERO
 from sms.pagination import BoundedTableMixin, id_param
 from sms.roles import user_is_manager
 from sms.templatetags.sms_tags import money
@@ -49,6 +50,7 @@ EXPORT_HEADERS = [
     "created",
     "closed",
 ]
+EXPORT_KINDS = {"amount": "money", "probability": "int", "weighted": "money"}
 
 
 def _export_row(opportunity: Opportunity) -> list:
@@ -88,6 +90,7 @@ class OpportunityListView(PermissionRequiredMixin, BoundedTableMixin, SingleTabl
                 fmt=export,
                 headers=EXPORT_HEADERS,
                 rows=rows,
+                kinds=EXPORT_KINDS,
             )
         return super().get(request, *args, **kwargs)
 
@@ -140,16 +143,20 @@ def pipeline_view(request: HttpRequest) -> HttpResponse:
     )
     for month in months:
         month["rep_cells"] = [month["by_rep"].get(pk) for pk, _name in reps]
+    # Every cell is a sum of rounded weighted amounts: the totals are the sums of
+    # the rows shown, whichever way they are added.
     totals = {
-        "amount": sum((m["amount"] for m in months), start=0),
+        "amount": sum((m["amount"] for m in months), start=ZERO),
         "count": sum(m["count"] for m in months),
-        "weighted": sum((m["weighted"] for m in months), start=0),
-        "won": sum((m["won"] for m in months), start=0),
+        "weighted": sum((m["weighted"] for m in months), start=ZERO),
+        "won": sum((m["won"] for m in months), start=ZERO),
         "reps": [
-            sum((m["by_rep"].get(pk, 0) for m in months), start=0) for pk, _n in reps
+            sum((m["by_rep"].get(pk, ZERO) for m in months), start=ZERO)
+            for pk, _n in reps
         ],
     }
-    chart = pipeline_chart_svg(rows=months, currency=settings.SMS_CURRENCY)
+    dated = [month for month in months if month["month"] is not None]
+    chart = pipeline_chart_svg(rows=dated, currency=settings.SMS_CURRENCY)
     return render(
         request,
         "opportunities/pipeline.html",

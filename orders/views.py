@@ -48,6 +48,10 @@ EXPORT_HEADERS = [
     "payment_status",
     "due_date",
 ]
+EXPORT_KINDS = dict.fromkeys(
+    ("subtotal", "discount", "net", "tax", "shipping", "total", "paid", "balance_due"),
+    "money",
+)
 
 
 def _export_row(order: Order) -> list:
@@ -86,6 +90,7 @@ class OrderListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView)
                 fmt=export,
                 headers=EXPORT_HEADERS,
                 rows=rows,
+                kinds=EXPORT_KINDS,
             )
         return super().get(request, *args, **kwargs)
 

@@ -16,7 +16,7 @@ from products.services import (
     sku_normalize,
 )
 from sms.concurrency import VersionedAdminMixin
-from sms.exports import cell_safe
+from sms.exports import ExportNumberFormatsMixin, cell_safe
 from sms.imports import RowError
 
 
@@ -117,7 +117,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(VersionedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProductAdmin(
+    VersionedAdminMixin,
+    ExportNumberFormatsMixin,
+    ImportExportModelAdmin,
+    SimpleHistoryAdmin,
+):
     resource_classes = [ProductResource]
     list_display = (
         "sku",

@@ -64,6 +64,13 @@ EXPORT_HEADERS = [
     "reorder_quantity",
     "description",
 ]
+EXPORT_KINDS = {
+    **dict.fromkeys(("list_price", "cost", "margin"), "money"),
+    "margin_percent": "percent",
+    # The tax rate is a percentage kept to two decimals (20.00, 5.50).
+    "tax_rate": "decimal",
+    **dict.fromkeys(("reorder_point", "reorder_quantity"), "int"),
+}
 
 
 def _service_errors_to_form(form, exc: ValidationError) -> None:
@@ -124,7 +131,11 @@ class ProductListView(PermissionRequiredMixin, BoundedTableMixin, ListView):
             for product in queryset.iterator(chunk_size=2000)
         )
         return table_export_response(
-            filename="products", fmt=fmt, headers=EXPORT_HEADERS, rows=rows
+            filename="products",
+            fmt=fmt,
+            headers=EXPORT_HEADERS,
+            rows=rows,
+            kinds=EXPORT_KINDS,
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -22,6 +22,7 @@ from analytics.charts import Chart
 from analytics.periods import Period
 from orders.models import Order, OrderLine
 from orders.selectors import order_line_scope, order_scope
+from sms.exports import figure
 
 ZERO = Decimal("0.00")
 
@@ -32,6 +33,9 @@ class Column:
     label: str
     # text, money, int, percent (0-100, one decimal), decimal, date, days
     kind: str = "text"
+    # False for a money or count column whose totals cell is not the sum of the
+    # column (an average): every other one must add up (tests/analytics).
+    adds_up: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -45,6 +49,15 @@ class Table:
     totals: dict | None = None  # a last row summing the table, when it means something
     # Key whose values link somewhere: {"key": "name", "url": callable(row) -> str}
     links: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Each cell rounded as it is shown and downloaded (money to cents, half-up;
+        # counts whole), whatever the database handed back: SQLite returns sums as
+        # floats (15868.9200000000, 305). Totals are made from rounded rows.
+        for row in [*self.rows, *([self.totals] if self.totals else [])]:
+            for column in self.columns:
+                if column.numeric and column.key in row:
+                    row[column.key] = figure(row[column.key], column.kind)
 
 
 @dataclass
@@ -215,13 +228,18 @@ def cut_note(shown: int, total: int, what: str, *, top: bool = False) -> str:
 
 
 def share(part, whole) -> Decimal | None:
-    """part / whole as a percentage with one decimal; None when whole is 0."""
+    """part / whole as a percentage with one decimal (half-up); None when whole
+    is 0."""
     if not whole:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+    percent = Decimal(part) * 100 / Decimal(whole)
+    return percent.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def ratio(part, whole, places: str = "0.01") -> Decimal | None:
+    """part / whole rounded half-up (to cents by default); None when whole is 0."""
     if not whole:
         return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal(places))
+    return (Decimal(part) / Decimal(whole)).quantize(
+        Decimal(places), rounding=ROUND_HALF_UP
+    )

@@ -52,7 +52,7 @@ CUSTOMER_COLUMNS = (
     Column("channel", "Channel"),
     Column("revenue", "Revenue", "money"),
     Column("orders", "Orders", "int"),
-    Column("average", "Average order value", "money"),
+    Column("average", "Average order value", "money", adds_up=False),
     Column("last_order", "Last order (any date)", "date"),
 )
 MONTH_COLUMNS = (
@@ -75,10 +75,10 @@ CHANNEL_COLUMNS = (
     Column("customers", "Customers who bought", "int"),
     Column("new", "New customers", "int"),
     Column("revenue", "Revenue", "money"),
-    Column("average", "Revenue per buying customer", "money"),
+    Column("average", "Revenue per buying customer", "money", adds_up=False),
     Column("lifetime_customers", "Customers (all time)", "int"),
     Column("lifetime_revenue", "Lifetime revenue", "money"),
-    Column("lifetime_average", "Lifetime revenue per customer", "money"),
+    Column("lifetime_average", "Lifetime revenue per customer", "money", adds_up=False),
 )
 
 

@@ -32,7 +32,7 @@ COLUMNS = (
     Column("revenue", "Revenue", "money"),
     Column("orders", "Orders", "int"),
     Column("units", "Units", "int"),
-    Column("average", "Average order value", "money"),
+    Column("average", "Average order value", "money", adds_up=False),
 )
 
 

@@ -35,7 +35,7 @@ from analytics.reports.sources import (
 )
 from customers.selectors import owner_choices
 from opportunities.models import Stage
-from opportunities.selectors import WEIGHTED
+from opportunities.selectors import weighted_sum
 from sms.money import money
 from sms.roles import user_is_manager
 
@@ -47,7 +47,7 @@ COLUMNS = (
     Column("lost", "Lost", "int"),
     Column("win_rate", "Win rate", "percent"),
     Column("won_amount", "Won amount", "money"),
-    Column("deal_size", "Average deal size", "money"),
+    Column("deal_size", "Average deal size", "money", adds_up=False),
     Column("cycle", "Average sales cycle (days)", "days"),
     Column("activities", "Activities", "int"),
     Column("pipeline", "Open pipeline", "money"),
@@ -100,9 +100,9 @@ def team_figures(ctx: ReportContext) -> dict[str, dict]:
     pipeline = (
         report_opportunities(ctx)
         .open()
-        # "open_amount", not "amount": WEIGHTED's F("amount") must mean the field.
+        # "open_amount", not "amount": weighted_sum's F("amount") must mean the field.
         .values("owner")
-        .annotate(open_amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        .annotate(open_amount=Sum("amount"), weighted=weighted_sum())
         .order_by()
     )
     return {
@@ -122,37 +122,49 @@ def _reps(ctx: ReportContext, ids: set) -> list:
     return list(users.filter(Q(pk__in=owner_choices().values("pk")) | Q(pk__in=ids)))
 
 
+def _row(figures: dict, key, name: str) -> dict:
+    """The figures of one rep (``key``: their id; None for opportunities nobody
+    owns)."""
+    sales = figures["sales"].get(key, {})
+    closed = figures["closed"].get(key, {})
+    pipeline = figures["pipeline"].get(key, {})
+    won, lost = closed.get("won", 0), closed.get("lost", 0)
+    won_amount = money(closed.get("won_amount") or ZERO)
+    return {
+        "rep_id": key,
+        "rep": name,
+        "revenue": money(sales.get("revenue") or ZERO),
+        "orders": sales.get("orders", 0),
+        "won": won,
+        "lost": lost,
+        "win_rate": share(won, won + lost),
+        "won_amount": won_amount,
+        "deal_size": ratio(won_amount, won),
+        "cycle_total": closed.get("cycle"),
+        "cycle": _days(closed.get("cycle"), won),
+        # Interactions logged by nobody (the system) are no one's activity.
+        "activities": figures["activities"].get(key, {}).get("activities", 0)
+        if key is not None
+        else 0,
+        "pipeline": money(pipeline.get("open_amount") or ZERO),
+        "weighted": pipeline.get("weighted") or ZERO,
+    }
+
+
 def team_rows(ctx: ReportContext) -> list[dict]:
     figures = team_figures(ctx)
     ids = {key for group in figures.values() for key in group if key is not None}
-    rows = []
-    for user in _reps(ctx, ids):
-        sales = figures["sales"].get(user.pk, {})
-        closed = figures["closed"].get(user.pk, {})
-        pipeline = figures["pipeline"].get(user.pk, {})
-        won, lost = closed.get("won", 0), closed.get("lost", 0)
-        won_amount = money(closed.get("won_amount") or ZERO)
-        rows.append(
-            {
-                "rep_id": user.pk,
-                "rep": user.get_full_name() or user.get_username(),
-                "revenue": money(sales.get("revenue") or ZERO),
-                "orders": sales.get("orders", 0),
-                "won": won,
-                "lost": lost,
-                "win_rate": share(won, won + lost),
-                "won_amount": won_amount,
-                "deal_size": ratio(won_amount, won),
-                "cycle_total": closed.get("cycle"),
-                "cycle": _days(closed.get("cycle"), won),
-                "activities": figures["activities"]
-                .get(user.pk, {})
-                .get("activities", 0),
-                "pipeline": money(pipeline.get("open_amount") or ZERO),
-                "weighted": money(pipeline.get("weighted") or ZERO),
-            }
-        )
+    rows = [
+        _row(figures, user.pk, user.get_full_name() or user.get_username())
+        for user in _reps(ctx, ids)
+    ]
     rows.sort(key=lambda row: (-row["revenue"], -row["won_amount"], row["rep"]))
+    # Opportunities without an owner (leads nobody was assigned) in a last row, so
+    # the team's pipeline is the whole pipeline, as on the dashboard.
+    if user_is_manager(ctx.user) and (
+        None in figures["pipeline"] or None in figures["closed"]
+    ):
+        rows.append(_row(figures, None, _("Unassigned")))
     return rows
 
 
@@ -221,8 +233,9 @@ report_register(
             "the calls, e-mails, meetings and notes the rep logged in the period. "
             "Open pipeline is the amount of the rep's open opportunities now; "
             "weighted pipeline multiplies each by its own probability (the "
-            "stage's default unless the rep changed it). A rep sees only their own "
-            "row."
+            "stage's default unless the rep changed it), rounded to the cent per "
+            "opportunity before adding. Opportunities nobody owns are in an "
+            "Unassigned row. A rep sees only their own row."
         ),
     )
 )

@@ -265,7 +265,8 @@ def test_runs_stored_with_float_amounts_still_show(product_history, manager_clie
     assert "Units (pcs)" in product_page.context["chart"]
     csv = manager_client.get(f"/analytics/forecast/csv/?run={old_run.pk}&series={key}")
     assert csv.status_code == 200
-    assert "2025-01,10.00,10.00" in csv.content.decode()
+    # A product's forecast is in units: whole numbers, as the page shows them.
+    assert "2025-01,10,10,10,10,10" in csv.content.decode()
 
 
 def test_the_forecast_page_lists_the_product_forecasts(product_history, rep_client):
