@@ -59,7 +59,7 @@ def _csv(rows, *, run: JobRun) -> HttpResponse:
             "value_tier",
             "value_per_purchase",
             "expected_purchases",
-            "probability_active",
+            "probability_active_percent",
             "expected_value",
             "horizon_months",
             "orders",
@@ -77,8 +77,13 @@ def _csv(rows, *, run: JobRun) -> HttpResponse:
                 row.customer.owner.get_username() if row.customer.owner else "",
                 row.value_tier,
                 _blank(row.value_per_purchase),
-                _decimals(row.expected_purchases, 4),
-                _decimals(row.probability_active, 4),
+                _decimals(row.expected_purchases, 2),
+                _decimals(
+                    None
+                    if row.probability_active is None
+                    else 100 * row.probability_active,
+                    1,
+                ),
                 row.expected_value,
                 horizon,
                 row.frequency,
@@ -95,6 +100,7 @@ def _blank(value) -> str:
 
 
 def _decimals(number: float | None, places: int) -> str:
-    """A model's number (P, L) with ``places`` decimals; empty for none (L in the
-    fallback, R, P and L on runs made before the fitted model)."""
+    """A model's number (P, L) with ``places`` decimals (no download writes more
+    than two); empty for none (L in the fallback, R, P and L on runs made before
+    the fitted model)."""
     return "" if number is None else f"{number:.{places}f}"

@@ -28,7 +28,7 @@ CSV_VALUE_COLUMNS = [
     "value_tier",
     "value_per_purchase",
     "expected_purchases",
-    "probability_active",
+    "probability_active_percent",
     "expected_value",
 ]
 
@@ -240,8 +240,8 @@ def test_the_value_report_shows_r_p_l_v_and_the_fallback(manager_client, custome
     first = rows[0]
     assert (first["customer"], first["value_tier"]) == ("Customer A", "A")
     assert first["value_per_purchase"] == "200.00"
-    assert first["expected_purchases"] == "6.0165"
-    assert first["probability_active"] == ""
+    assert first["expected_purchases"] == "6.02"
+    assert first["probability_active_percent"] == ""
     assert first["expected_value"] == "1203.30"
     assert len(rows) == 5
     assert manager_client.get("/analytics/value/?run=999999").status_code == 404
@@ -451,7 +451,9 @@ def test_the_fitted_model_is_stored_shown_and_beats_past_spend_here(
     assert first["customer"] == top.customer.name
     assert first["value_per_purchase"] == str(top.value_per_purchase)
     assert first["expected_value"] == str(top.expected_value)
-    assert first["probability_active"] == f"{top.probability_active:.4f}"
+    # P and L as every download writes figures: two decimals at most.
+    assert first["expected_purchases"] == f"{top.expected_purchases:.2f}"
+    assert first["probability_active_percent"] == f"{100 * top.probability_active:.1f}"
 
 
 def test_months_shift_keeps_the_day_or_the_months_last_and_the_calendars_ends():

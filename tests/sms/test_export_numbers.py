@@ -147,7 +147,7 @@ EXPORTS = [
         "manager",
         lambda data, fmt: (reverse("analytics:value-report"), {"format": "csv"}),
         "csv",
-        money={"expected_value", "monetary"},
+        money={"value_per_purchase", "expected_value", "monetary"},
         whole={"customer_id", "horizon_months", "orders", "recency_days"},
         jobs=True,
     ),
