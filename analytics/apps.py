@@ -7,8 +7,9 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the built-in job runners (segmentation, forecast).
-        from analytics import runners  # noqa: F401
+        # The built-in job runners, by dotted path: imported on the first job.
+        from analytics.jobs import job_runner_register
+        from analytics.models import JobRun
         from analytics.selectors import (
             customer_list_segment_apply,
             customer_list_segment_field,
@@ -17,6 +18,10 @@ class AnalyticsConfig(AppConfig):
         from customers.list_filters import list_filter_register
         from customers.panels import panel_register
 
+        job_runner_register(
+            JobRun.Kind.SEGMENTATION, "analytics.runners.segmentation_run"
+        )
+        job_runner_register(JobRun.Kind.FORECAST, "analytics.runners.forecast_run")
         _figures_follow_the_data()
         panel_register(
             key="segment",

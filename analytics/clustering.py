@@ -1,6 +1,6 @@
 """K-Means clustering of customers on recency, frequency and monetary value.
 
-Pure pandas/scikit-learn/matplotlib: no Django, no database.
+Pure pandas/scikit-learn: no Django, no database.
 
 Input: one row per customer with ``customer_id``, ``recency_days``, ``frequency`` and
 ``monetary`` (the output of :func:`analytics.rfm.compute_rfm` fits), and optionally
@@ -52,44 +52,32 @@ So "Recent frequent big spenders", "Lapsed one-timers", "Frequent small buyers",
 
 Charts
 ------
-:func:`scatter_svg` and :func:`silhouette_svg` draw with matplotlib's Agg canvas (no
-pyplot, so they are safe in threads) and return SVG text; the SVG is deterministic
-for the same input (fixed hash salt, no date). The scatter draws at most
-``max_points`` customers, a fixed-seed sample, so the SVG stays small.
+Drawn by analytics/clustering_charts.py (matplotlib), not here.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-BASE_FEATURES = ("recency_days", "frequency", "monetary")
-OPTIONAL_FEATURES = ("avg_order_value", "tenure_days")
-K_RANGE = (2, 8)
+from analytics.job_options import (
+    BASE_FEATURES,
+    K_RANGE,
+    OPTIONAL_FEATURES,
+)
+
 RANDOM_STATE = 42
 N_INIT = 10
 SILHOUETTE_SAMPLE = 5_000
 FIT_SAMPLE = 20_000
 HIGH, LOW = 1.25, 0.8
-
-FEATURE_TITLES = {
-    "recency_days": "Days since last order",
-    "frequency": "Orders",
-    "monetary": "Net revenue",
-    "avg_order_value": "Average order value",
-    "tenure_days": "Days since first order",
-}
 
 
 @dataclass
@@ -306,99 +294,3 @@ def _by_revenue(clusters: np.ndarray, monetary: pd.Series, k: int) -> np.ndarray
     mapping = np.empty(k, dtype=np.int64)
     mapping[order] = np.arange(k)
     return mapping[np.asarray(clusters, dtype=np.int64)]
-
-
-def _svg(figure: Figure) -> str:
-    FigureCanvasAgg(figure)
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "sms-analytics"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
-
-
-def scatter_svg(
-    data: pd.DataFrame,
-    result: ClusteringResult,
-    x: str = "recency_days",
-    y: str = "monetary",
-    *,
-    log: bool = True,
-    max_points: int = 3000,
-    random_state: int = RANDOM_STATE,
-) -> str:
-    """Scatter of two features (original units) coloured by cluster, as SVG text.
-
-    ``log`` draws both axes on a symmetric log scale (linear below 1), which suits
-    the long tails of frequency and revenue.
-    """
-    frame = pd.DataFrame(
-        {
-            "x": pd.to_numeric(data[x]).to_numpy(dtype="float64"),
-            "y": pd.to_numeric(data[y]).to_numpy(dtype="float64"),
-            "cluster": result.labels["cluster"].to_numpy(),
-        }
-    )
-    if len(frame) > max_points:
-        frame = frame.sample(n=max_points, random_state=random_state)
-    labels = (
-        result.description.set_index("cluster")["label"]
-        if not result.description.empty
-        else pd.Series(dtype="object")
-    )
-    figure = Figure(figsize=(7, 4.5))
-    axes = figure.add_subplot()
-    colours = matplotlib.colormaps["tab10"]
-    for cluster, points in frame.groupby("cluster", sort=True):  # one per cluster
-        name = labels.get(cluster, f"Cluster {cluster}")
-        axes.scatter(
-            points["x"],
-            points["y"],
-            s=12,
-            alpha=0.7,
-            color=colours(int(cluster) % 10),
-            label=f"{cluster}: {name}",
-        )
-    if log:
-        axes.set_xscale("symlog", linthresh=1)
-        axes.set_yscale("symlog", linthresh=1)
-    axes.set_xlabel(FEATURE_TITLES.get(x, x))
-    axes.set_ylabel(FEATURE_TITLES.get(y, y))
-    axes.legend(fontsize="small", loc="best")
-    axes.set_title(f"Customer clusters (k = {result.k})")
-    figure.tight_layout()
-    return _svg(figure)
-
-
-def silhouette_svg(result: ClusteringResult) -> str:
-    """Silhouette score per k tried, the chosen k highlighted, as SVG text."""
-    figure = Figure(figsize=(6, 3.5))
-    axes = figure.add_subplot()
-    ks = sorted(result.silhouette)
-    scores = [result.silhouette[c] for c in ks]
-    axes.plot(ks, scores, marker="o", color="tab:blue")
-    if result.k in result.silhouette:
-        axes.plot(
-            [result.k],
-            [result.silhouette[result.k]],
-            marker="o",
-            markersize=12,
-            fillstyle="none",
-            color="tab:red",
-            linestyle="none",
-            label=f"chosen k = {result.k}",
-        )
-        axes.legend(fontsize="small")
-    if not ks:
-        axes.text(
-            0.5,
-            0.5,
-            "Too few customers to compare k",
-            ha="center",
-            transform=axes.transAxes,
-        )
-    axes.set_xticks(ks)
-    axes.set_xlabel("Number of clusters (k)")
-    axes.set_ylabel("Silhouette score")
-    axes.set_title("Silhouette per k (higher is better)")
-    figure.tight_layout()
-    return _svg(figure)

@@ -9,7 +9,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.clustering import K_RANGE
+from analytics.job_options import (
+    DEFAULT_REORDER_COVER_MONTHS,
+    DEFAULT_TOP_PRODUCTS,
+    FORECAST_HORIZONS,
+    K_RANGE,
+    MAX_TOP_PRODUCTS,
+)
 from analytics.models import ForecastDriver, JobRun
 from analytics.periods import (
     DEFAULT_PRESET,
@@ -20,12 +26,6 @@ from analytics.periods import (
     Period,
     custom_period,
     preset_period,
-)
-from analytics.runners import (
-    DEFAULT_REORDER_COVER_MONTHS,
-    DEFAULT_TOP_PRODUCTS,
-    FORECAST_HORIZONS,
-    MAX_TOP_PRODUCTS,
 )
 from analytics.services import driver_value_problem
 from customers.models import Customer

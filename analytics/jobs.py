@@ -24,7 +24,7 @@ visibility timeout, an hour, so the sweep is what restarts it); a queued job no
 worker claimed REQUEUE_AFTER after it was queued (or last sent) is sent again; and
 one still queued after GIVE_UP_AFTER is marked failed with a message saying so.
 
-Runners are registered in ``JOB_RUNNERS`` (see analytics/runners.py):
+Runners are registered in ``JOB_RUNNERS`` by dotted path (analytics/apps.py):
 ``runner(job, parameters, progress) -> dict`` returns the JSON summary stored on
 the row. A runner may run more than once for a job (a restart), so it writes its
 results in one transaction that first calls ``job_attempt_lock`` and replaces what
@@ -49,6 +49,7 @@ from django.db import (
 )
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -105,14 +106,16 @@ def max_attempts() -> int:
     return settings.SMS_JOB_MAX_ATTEMPTS
 
 
-def job_runner_register(kind: str) -> Callable[[Runner], Runner]:
-    """Decorator: ``@job_runner_register("segmentation")`` on a runner function."""
+def job_runner_register(kind: str, path: str) -> None:
+    """Register the runner of job kind ``kind`` by its dotted path
+    ("analytics.runners.forecast_run"). The module is imported when a job of that
+    kind first runs, not when Django starts: runners import pandas and
+    scikit-learn, which every process (web, beat, commands) would load otherwise."""
 
-    def register(runner: Runner) -> Runner:
-        JOB_RUNNERS[kind] = runner
-        return runner
+    def runner(job: JobRun, parameters: dict, progress: Progress) -> dict:
+        return import_string(path)(job, parameters, progress)
 
-    return register
+    JOB_RUNNERS[kind] = runner
 
 
 def _enqueue(job_id: int, *, again: bool = False) -> bool:

@@ -1,4 +1,5 @@
-"""The job runners: what each job kind computes. Registered in analytics.jobs.
+"""The job runners: what each job kind computes. Registered by dotted path in
+analytics.jobs (JOB_RUNNERS), so this module and pandas load with the first job.
 
 A runner is ``runner(job, parameters, progress) -> summary``: it reads through SQL
 aggregates (never another app's models' writes), reports ``progress(percent,
@@ -17,7 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import clustering, rfm, value, value_run
-from analytics.jobs import Progress, job_attempt_lock, job_runner_register
+from analytics.job_options import (
+    DEFAULT_REORDER_COVER_MONTHS,
+    DEFAULT_TOP_PRODUCTS,
+    FORECAST_HISTORY_MONTHS,  # noqa: F401 (for callers)
+    FORECAST_HORIZONS,
+    K_RANGE,
+    MAX_TOP_PRODUCTS,
+    forecast_history_start,
+)
+from analytics.jobs import Progress, job_attempt_lock
 from analytics.models import CustomerSegment, JobRun
 from analytics.months import month_add, month_back
 from analytics.timing import Stopwatch
@@ -74,7 +84,6 @@ def customer_rfm_rows(*, as_of: date):
         )
 
 
-@job_runner_register(JobRun.Kind.SEGMENTATION)
 def segmentation_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     clock = Stopwatch()
     as_of = as_of_date(parameters)
@@ -155,7 +164,7 @@ def segmentation_k(parameters: dict) -> int | None:
     raw = parameters.get("k")
     if raw in (None, ""):
         return None
-    low, high = clustering.K_RANGE
+    low, high = K_RANGE
     try:
         k = int(raw)
     except (TypeError, ValueError):
@@ -369,26 +378,10 @@ def monthly_category_revenue(
     ]
 
 
-FORECAST_HORIZONS = (6, 12)
-# The forecast reads at most this many months of history, up to its last complete
-# month: ten years cover every seasonal model, and an order dated in year 1 (a typo
-# in an old import) cannot stretch the history to 24,000 months.
-FORECAST_HISTORY_MONTHS = 120
-# Products forecast in units: the top ones by revenue over the last 12 months.
-DEFAULT_TOP_PRODUCTS = 20
-MAX_TOP_PRODUCTS = 200
 # Holt-Winters costs 0.1-0.5 s a fit and a backtest needs seven per series: per
 # product, seasonal naive and the regression (trend + month of year) are compared.
 PRODUCT_MODELS = ("seasonal_naive", "linear")
-# Reorder suggestion: forecast demand over lead time + review period (months,
-# counting the month under way), at the upper 80 % bound, minus what is available.
-DEFAULT_REORDER_COVER_MONTHS = 2
 REORDER_BOUND = "upper_80"
-
-
-def forecast_history_start(end: date) -> date:
-    """The first day of the forecast's history window ending with ``end``."""
-    return month_back(end, FORECAST_HISTORY_MONTHS - 1)
 
 
 def forecast_horizon(parameters: dict) -> int:
@@ -587,7 +580,6 @@ def forecast_window_notice(window, horizon: int) -> str:
     }
 
 
-@job_runner_register(JobRun.Kind.FORECAST)
 def forecast_run(job: JobRun, parameters: dict, progress: Progress) -> dict:
     """Forecast monthly revenue, total and per top-level category, ``horizon``
     months ahead from the last complete month, and the units of the top products

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 
-from analytics import rfm
+from analytics import segment_names
 from analytics.models import CustomerSegment, DriverValue, ForecastDriver, JobRun
 from analytics.months import history_end_date, month_add, months_between
 from customers.list_filters import ListFilterField
@@ -167,7 +167,7 @@ def forecast_window(*, as_of: date) -> ForecastWindow:
     """Where the forecast's history starts and ends for ``as_of`` (see
     ForecastWindow). One query."""
     from analytics.forecasting import STALE_MONTHS
-    from analytics.runners import forecast_history_start
+    from analytics.job_options import forecast_history_start
     from orders.models import Order
 
     last_complete = history_end_date(as_of)
@@ -265,7 +265,7 @@ def segment_slug(name: str) -> str:
     return slugify(name)
 
 
-SEGMENT_BY_SLUG = {segment_slug(name): name for name in rfm.SEGMENTS}
+SEGMENT_BY_SLUG = {segment_slug(name): name for name in segment_names.SEGMENTS}
 
 
 def segmentation_runs() -> QuerySet[JobRun]:
@@ -318,7 +318,7 @@ def segment_grid(*, user, run: JobRun) -> list[dict]:
     }
     total = sum((row["revenue"] or ZERO for row in rows.values()), start=ZERO)
     grid = []
-    for name in rfm.SEGMENTS:
+    for name in segment_names.SEGMENTS:
         row = rows.get(name, {})
         revenue = row.get("revenue") or ZERO
         share = float(revenue / total) if total else 0.0
@@ -326,7 +326,7 @@ def segment_grid(*, user, run: JobRun) -> list[dict]:
             {
                 "segment": name,
                 "slug": segment_slug(name),
-                "advice": rfm.SEGMENT_ADVICE[name],
+                "advice": segment_names.SEGMENT_ADVICE[name],
                 "customers": row.get("customers", 0),
                 "revenue": revenue,
                 "revenue_share": share,
@@ -376,7 +376,9 @@ def customer_list_segment_field(*, user):
     return ListFilterField(
         label="Segment",
         choices=[
-            (segment_slug(name), name) for name in rfm.SEGMENTS if name in present
+            (segment_slug(name), name)
+            for name in segment_names.SEGMENTS
+            if name in present
         ],
         empty_label="Any segment",
         help_text=f"RFM, as of {(run.summary or {}).get('as_of', '?')}",
@@ -423,7 +425,7 @@ def customer_segment_history(*, customer, user, limit: int = 12) -> dict:
     )
     for row in history:
         row.slug = segment_slug(row.segment)
-        row.advice = rfm.SEGMENT_ADVICE.get(row.segment, "")
+        row.advice = segment_names.SEGMENT_ADVICE.get(row.segment, "")
         row.value_horizon = run_value_horizon(row.job)
     return {
         "visible": True,

@@ -8,7 +8,6 @@ customer base). A segment or run that does not exist is a 404.
 
 import csv
 
-import pandas as pd
 from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -19,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from analytics import clustering
+from analytics.job_options import BASE_FEATURES, FEATURE_TITLES
 from analytics.models import JobRun
 from analytics.selectors import (
     SEGMENT_BY_SLUG,
@@ -33,7 +32,7 @@ from analytics.selectors import (
 from sms.roles import user_is_manager
 
 PERMISSION = "analytics.view_customersegment"
-FEATURES = clustering.BASE_FEATURES
+FEATURES = BASE_FEATURES
 
 
 def _axes(request: HttpRequest) -> tuple[str, str]:
@@ -62,7 +61,7 @@ def segment_overview_view(request: HttpRequest) -> HttpResponse:
             chosen_k=summary.get("k"),
             x=x,
             y=y,
-            feature_titles=[(f, clustering.FEATURE_TITLES[f]) for f in FEATURES],
+            feature_titles=[(f, FEATURE_TITLES[f]) for f in FEATURES],
         )
     return render(request, "analytics/segment_overview.html", context)
 
@@ -167,6 +166,11 @@ def segment_chart_view(request: HttpRequest, chart: str) -> HttpResponse:
 
 
 def _chart(run: JobRun, chart: str, x: str, y: str) -> str:
+    # Imported here, not at start-up: pandas, scikit-learn and matplotlib.
+    import pandas as pd
+
+    from analytics import clustering, clustering_charts
+
     summary = run.summary or {}
     description = pd.DataFrame(summary.get("clusters") or [])
     result = clustering.ClusteringResult(
@@ -178,11 +182,11 @@ def _chart(run: JobRun, chart: str, x: str, y: str) -> str:
         features=list(FEATURES),
     )
     if chart == "silhouette":
-        return clustering.silhouette_svg(result)
+        return clustering_charts.silhouette_svg(result)
     data = pd.DataFrame(
         segment_cluster_points(run=run),
         columns=["customer_id", "recency_days", "frequency", "monetary", "cluster"],
     )
     data["cluster"] = data["cluster"].fillna(0).astype("int64")
     result.labels = data[["customer_id", "cluster"]]
-    return clustering.scatter_svg(data, result, x=x, y=y)
+    return clustering_charts.scatter_svg(data, result, x=x, y=y)

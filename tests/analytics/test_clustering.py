@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import clustering
+from analytics import clustering, clustering_charts
 
 # Clearly separated groups: (size, recency days, orders, net revenue).
 BIG = (60, 10, 20, 5000.0)
@@ -156,19 +156,21 @@ def test_negative_revenue_is_clipped_for_the_features_only():
 def test_charts_are_svg_and_deterministic():
     data = customers(BIG, LAPSED, MIDDLE)
     result = clustering.cluster_customers(data)
-    scatter = clustering.scatter_svg(data, result, "recency_days", "monetary")
+    scatter = clustering_charts.scatter_svg(data, result, "recency_days", "monetary")
     assert "<svg" in scatter
-    assert scatter == clustering.scatter_svg(data, result, "recency_days", "monetary")
+    assert scatter == clustering_charts.scatter_svg(
+        data, result, "recency_days", "monetary"
+    )
     assert "Lapsed one-timers" in scatter
-    sampled = clustering.scatter_svg(
+    sampled = clustering_charts.scatter_svg(
         data, result, "frequency", "monetary", max_points=20
     )
     assert "<svg" in sampled
     assert len(sampled) < len(scatter)
-    curve = clustering.silhouette_svg(result)
+    curve = clustering_charts.silhouette_svg(result)
     assert "<svg" in curve
     assert "chosen k = 3" in curve
-    assert "<svg" in clustering.silhouette_svg(
+    assert "<svg" in clustering_charts.silhouette_svg(
         clustering.cluster_customers(data.head(2))
     )
 

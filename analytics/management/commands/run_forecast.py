@@ -3,14 +3,14 @@
 
 from argparse import ArgumentTypeError
 
-from analytics.management.commands._jobs import JobCommand
-from analytics.models import JobRun
-from analytics.runners import (
+from analytics.job_options import (
     DEFAULT_REORDER_COVER_MONTHS,
     DEFAULT_TOP_PRODUCTS,
     FORECAST_HORIZONS,
     MAX_TOP_PRODUCTS,
 )
+from analytics.management.commands._jobs import JobCommand
+from analytics.models import JobRun
 
 
 def product_count(value: str) -> int:

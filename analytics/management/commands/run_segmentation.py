@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from analytics.clustering import K_RANGE
+from analytics.job_options import K_RANGE
 from analytics.management.commands._jobs import JobCommand
 from analytics.models import JobRun
 
