@@ -48,4 +48,10 @@ def when_ready(server):
     matplotlib.use("Agg")
     import matplotlib.figure
 
+    # Start-up imports no analytics library (docs/operations.md); the pages that
+    # compute or draw with pandas and scikit-learn import them on first use, so the
+    # web server loads them here, once, rather than in each process's first request.
+    import analytics.clustering_charts  # pandas, scikit-learn
+    import analytics.forecasting  # noqa: F401
+
     connections.close_all()
