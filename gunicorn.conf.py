@@ -52,6 +52,6 @@ def when_ready(server):
     # compute or draw with pandas and scikit-learn import them on first use, so the
     # web server loads them here, once, rather than in each process's first request.
     import analytics.clustering_charts  # pandas, scikit-learn
-    import analytics.forecasting  # noqa: F401
+    import analytics.forecast_charts  # noqa: F401 - and analytics.forecasting
 
     connections.close_all()

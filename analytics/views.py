@@ -265,7 +265,8 @@ def forecast_table(entry: dict) -> list[dict]:
 def forecast_chart(run: JobRun, entry: dict) -> str:
     """The entry's chart as inline SVG, cached per run and series: revenue in the
     currency, or a product's units."""
-    from analytics.forecasting import ForecastResult, forecast_chart_svg
+    from analytics.forecast_charts import forecast_chart_svg
+    from analytics.forecasting import ForecastResult
 
     if "unit" in entry:
         measure, currency = "Units", entry["unit"]

@@ -270,17 +270,17 @@ def test_the_csv_equals_the_forecast_table(manager_client, forecast_job, order_h
 def test_the_chart_is_cached_per_run_and_series(
     manager_client, forecast_job, monkeypatch
 ):
-    from analytics import forecasting
+    from analytics import forecast_charts
 
     cache.clear()
     calls = []
-    real = forecasting.forecast_chart_svg
+    real = forecast_charts.forecast_chart_svg
 
     def counting(result, currency, **options):
         calls.append(result.chosen)
         return real(result, currency, **options)
 
-    monkeypatch.setattr(forecasting, "forecast_chart_svg", counting)
+    monkeypatch.setattr(forecast_charts, "forecast_chart_svg", counting)
     first = manager_client.get("/analytics/forecast/").context["chart"]
     second = manager_client.get("/analytics/forecast/").context["chart"]
     assert first == second

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.forecast_charts import forecast_chart_svg
 from analytics.forecasting import (
     ForecastError,
     ForecastResult,
     backtest,
     cents,
-    forecast_chart_svg,
     forecast_revenue,
 )
 
