@@ -24,6 +24,9 @@ def test_manager_changes_the_period_and_downloads_the_sales_report(
 
     page.get_by_role("link", name="Analytics", exact=True).click()
     page.get_by_role("heading", name="Dashboard").wait_for()
+    # The heading can be parsed before the page's script has run; the dates typed
+    # before it would not switch the period.
+    page.wait_for_load_state("load")
     # Typing dates switches the period to a custom range (static/analytics/reports.js).
     page.get_by_label("From", exact=True).fill("2026-03-01")
     page.get_by_label("To", exact=True).fill("2026-03-31")
