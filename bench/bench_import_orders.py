@@ -4,11 +4,13 @@
         bench/bench_import_orders.py [--orders 2500] [--lines 4] [--repeat 3]
 
 Runs on a database of its own, created and dropped here (the configured database's
-name plus "_bench", as Django's test runner does with "test_"), so it never touches
-real data. It creates the customers, products and a warehouse the file refers to,
-generates the CSV in memory, then times ``orders.importing.order_import`` through
-the whole path the command takes: reading the CSV, checking every row, and writing
-the orders, lines, payments and status changes in one transaction. Each repeat
+name plus "_bench_import_orders", as Django's test runner does with "test_"; see
+bench/scratch.py), so it never touches real data nor the large data set of
+bench/dataset.py (``sms_bench``): it refuses to drop any database but its own. It
+creates the customers, products and a warehouse the file refers to, generates the
+CSV in memory, then times ``orders.importing.order_import`` through the whole path
+the command takes: reading the CSV, checking every row, and writing the orders,
+lines, payments and status changes in one transaction. Each repeat
 imports new order numbers; the best run is reported, with the queries it took, and a
 re-import of the same file (every order skipped) is timed too. The result is printed
 and written to bench/results/import_orders-<database>.json. The numbers to compare
@@ -40,22 +42,13 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.scratch import scratch_create, scratch_drop  # noqa: E402
+
 RESULTS = BASE_DIR / "bench" / "results"
 CUSTOMERS = 500
 PRODUCTS = 60
 STATUSES = ("delivered", "delivered", "delivered", "shipped", "cancelled")
-
-
-def _database_create() -> str:
-    test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        RESULTS.mkdir(parents=True, exist_ok=True)  # ignored by git
-        test["NAME"] = str(RESULTS / "bench_db.sqlite3")
-    else:
-        test["NAME"] = f"{connection.settings_dict['NAME']}_bench"
-    return connection.creation.create_test_db(
-        verbosity=0, autoclobber=True, keepdb=False
-    )
+SUFFIX = "_bench_import_orders"  # this benchmark's own database (bench/scratch.py)
 
 
 def _catalogue():
@@ -136,8 +129,7 @@ def main() -> None:
     from orders.models import Order, OrderLine, Payment
 
     database = connection.vendor
-    old_name = connection.settings_dict["NAME"]
-    _database_create()
+    old_name = scratch_create(connection, SUFFIX)
     try:
         _catalogue()
         runs = []
@@ -186,7 +178,7 @@ def main() -> None:
             },
         }
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        scratch_drop(connection, old_name, SUFFIX)
     print(
         f"import_orders: {lines:,} lines ({args.orders:,} orders) on {database}: "
         f"best {report['best_seconds']:.2f} s ({report['lines_per_second']:,} "

@@ -4,7 +4,9 @@
         bench/bench_import_products_page.py [--rows 90000]
 
 Runs on a database of its own, created and dropped here (the configured database's
-name plus "_bench"), so it never touches real data. A manager uploads the file
+name plus "_bench_import_products"; see bench/scratch.py), so it never touches real
+data nor the large data set of bench/dataset.py: it refuses to drop any database but
+its own. A manager uploads the file
 through the Django test client; the script times each request the browser makes:
 the upload, the preview (check) and the confirmation. Above
 SMS_IMPORT_INLINE_MAX_ROWS rows the upload answers with a job page and the work runs
@@ -35,7 +37,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from bench.scratch import scratch_create, scratch_drop  # noqa: E402
+
 RESULTS = BASE_DIR / "bench" / "results"
+SUFFIX = "_bench_import_products"  # this benchmark's own database (bench/scratch.py)
 
 
 def products_csv(rows: int) -> bytes:
@@ -49,16 +54,6 @@ def products_csv(rows: int) -> bytes:
             f"A plain description,pcs,20\n"
         )
     return text.getvalue().encode()
-
-
-def _database_create() -> None:
-    test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        RESULTS.mkdir(parents=True, exist_ok=True)  # ignored by git
-        test["NAME"] = str(RESULTS / "bench_db.sqlite3")
-    else:
-        test["NAME"] = f"{connection.settings_dict['NAME']}_bench"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
 
 
 def _timed(label: str, timings: dict, call):
@@ -91,8 +86,7 @@ def main() -> None:
     setup_test_environment()
     content = products_csv(args.rows)
     print(f"{args.rows:,} rows, {len(content) / 2**20:.1f} MB")
-    old_name = connection.settings_dict["NAME"]
-    _database_create()
+    old_name = scratch_create(connection, SUFFIX)
     timings: dict[str, float] = {}
     try:
         from django.contrib.auth import get_user_model
@@ -134,7 +128,7 @@ def main() -> None:
         written = Product.objects.count()
         print(f"products written: {written:,}")
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        scratch_drop(connection, old_name, SUFFIX)
     report = {
         "benchmark": "import_products_page",
         "database": connection.vendor,

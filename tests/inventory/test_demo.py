@@ -43,7 +43,9 @@ def test_demo_stock_in_two_warehouses_keeps_the_ledger_and_has_low_products():
 def test_seed_demo_twice_creates_no_duplicates(settings):
     settings.DEBUG = True
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    # A handful of customers and orders is enough to show a second seeding adds
+    # nothing; the default demo size takes seconds.
+    call_command("seed_demo", customers=3, months=2, stdout=out, stderr=StringIO())
     counts = (
         Product.objects.count(),
         StockItem.objects.count(),
@@ -51,7 +53,9 @@ def test_seed_demo_twice_creates_no_duplicates(settings):
         LowStockAlert.objects.count(),
     )
     assert "Products: 60 new" in out.getvalue()
-    call_command("seed_demo", stdout=StringIO())
+    call_command(
+        "seed_demo", customers=3, months=2, stdout=StringIO(), stderr=StringIO()
+    )
     assert (
         Product.objects.count(),
         StockItem.objects.count(),

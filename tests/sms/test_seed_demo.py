@@ -12,6 +12,10 @@ from sms.roles import user_role
 
 pytestmark = pytest.mark.django_db
 
+# For tests of the users and their log-ins: a handful of customers and orders is
+# enough, and the default demo size (500 customers, 24 months) takes seconds.
+HANDFUL = {"customers": 3, "months": 2}
+
 
 def _seed(**options) -> str:
     out = StringIO()
@@ -21,7 +25,7 @@ def _seed(**options) -> str:
 
 def test_seed_demo_creates_a_user_for_every_role_and_prints_the_log_ins(settings):
     settings.DEBUG = True
-    output = _seed()
+    output = _seed(**HANDFUL)
     users = {u.username: u for u in get_user_model().objects.all()}
     assert set(users) == {"admin", "manager", "rep1", "rep2"}
     assert user_role(users["admin"]) == "Admin"
@@ -34,7 +38,7 @@ def test_seed_demo_creates_a_user_for_every_role_and_prints_the_log_ins(settings
 
 def test_the_printed_password_logs_in(settings, client):
     settings.DEBUG = True
-    _seed(password="another-demo-pass")
+    _seed(password="another-demo-pass", **HANDFUL)
     response = client.post(
         reverse("login"), {"username": "rep1", "password": "another-demo-pass"}
     )
@@ -43,11 +47,11 @@ def test_the_printed_password_logs_in(settings, client):
 
 def test_seed_demo_twice_keeps_users_and_their_passwords(settings):
     settings.DEBUG = True
-    _seed()
+    _seed(**HANDFUL)
     rep = get_user_model().objects.get(username="rep1")
     rep.set_password("changed-by-rita")
     rep.save()
-    output = _seed()
+    output = _seed(**HANDFUL)
     assert get_user_model().objects.count() == 4
     rep.refresh_from_db()
     assert rep.check_password("changed-by-rita")
@@ -57,7 +61,7 @@ def test_seed_demo_twice_keeps_users_and_their_passwords(settings):
 def test_seed_demo_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):
-        _seed()
+        _seed(**HANDFUL)
     assert not get_user_model().objects.exists()
 
 
