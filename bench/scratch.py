@@ -40,9 +40,9 @@ def _holds_dataset(connection, name: str) -> bool:
     return marker is not None
 
 
-def _guard(connection, name: str, suffix: str) -> None:
+def _guard(connection, name, suffix: str) -> None:
     """Stop unless ``name`` is this benchmark's own database (see the module)."""
-    if not name.removesuffix(".sqlite3").endswith(suffix):
+    if not str(name).removesuffix(".sqlite3").endswith(suffix):
         raise SystemExit(f"Refusing to drop {name!r}: not this benchmark's ({suffix}).")
     if connection.vendor == "postgresql" and _holds_dataset(connection, name):
         raise SystemExit(
