@@ -82,14 +82,10 @@ def _database_create() -> None:
     from django.db import connection
     from psycopg import sql
 
+    from bench.scratch import admin_conninfo
+
     settings = connection.settings_dict
-    params = {
-        "host": settings["HOST"] or None,
-        "port": settings["PORT"] or None,
-        "user": settings["USER"] or None,
-        "password": settings["PASSWORD"] or None,
-    }
-    conninfo = {k: v for k, v in params.items() if v is not None}
+    conninfo = admin_conninfo(connection)
     with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
         found = admin.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]

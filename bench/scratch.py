@@ -17,10 +17,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DATASET_MARKER = "bench_dataset"  # bench/dataset.py's MARKER
 
 
-def _holds_dataset(connection, name: str) -> bool:
-    """Whether the PostgreSQL database ``name`` exists and holds the data set."""
-    import psycopg
-
+def admin_conninfo(connection) -> dict:
+    """Host, port, user and password of Django's connection, for psycopg.connect()
+    to another database on the same server (the benchmarks' create and drop)."""
     settings = connection.settings_dict
     params = {
         "host": settings["HOST"] or None,
@@ -28,7 +27,14 @@ def _holds_dataset(connection, name: str) -> bool:
         "user": settings["USER"] or None,
         "password": settings["PASSWORD"] or None,
     }
-    conninfo = {k: v for k, v in params.items() if v is not None}
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def _holds_dataset(connection, name: str) -> bool:
+    """Whether the PostgreSQL database ``name`` exists and holds the data set."""
+    import psycopg
+
+    conninfo = admin_conninfo(connection)
     with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
         found = admin.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
