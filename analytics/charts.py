@@ -23,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
+
+from sms.svg import svg_inline
 
 PALETTE = (
     "#0072B2",  # blue
@@ -42,7 +43,7 @@ PALETTE = (
 )
 MUTED = "#B8C4CE"  # the comparison series (same month last year...)
 CACHE_SECONDS = 24 * 3600
-VERSION = 6  # bump when the drawing code changes, so cached pictures are redrawn
+VERSION = 7  # bump when the drawing code changes, so cached pictures are redrawn
 
 Number = Decimal | int | float
 
@@ -116,7 +117,7 @@ def _render(chart: Chart) -> str:
         figure = chart_figure(chart)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
-    return _inline(out.getvalue(), chart.title)
+    return svg_inline(out.getvalue(), chart.title)
 
 
 def chart_figure(chart: Chart):
@@ -153,21 +154,6 @@ def _height(chart: Chart) -> float:
     if chart.kind == "hbar":
         return max(2.2, 0.32 * len(chart.labels) + 0.8)
     return 3.2
-
-
-def _inline(svg: str, title: str) -> str:
-    # Drop the XML prolog and the fixed size; CSS sizes the picture to its column.
-    svg = svg[svg.index("<svg") :]
-    # And matplotlib's <style> element: the Content-Security-Policy refuses inline
-    # style elements (its one rule is in sms.css, scoped to .sms-chart).
-    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
-    label = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return re.sub(
-        r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-        rf'<svg\1 class="w-100 h-auto sms-chart" role="img" aria-label="{label}"',
-        svg,
-        count=1,
-    )
 
 
 def _floats(values: Sequence[Number]) -> list[float]:

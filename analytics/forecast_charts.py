@@ -3,9 +3,9 @@
 job does not import matplotlib."""
 
 import io
-import re
 
 from analytics.forecasting import ForecastResult
+from sms.svg import svg_inline
 
 
 def forecast_chart_svg(
@@ -104,17 +104,4 @@ def forecast_chart_svg(
 
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
-    svg = out.getvalue()
-    svg = svg[svg.index("<svg") :]
-    # matplotlib's <style> element is refused by the Content-Security-Policy (no
-    # inline styles); its one rule is in sms.css, scoped to .sms-chart, as for the
-    # charts of analytics/charts.py.
-    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
-    return re.sub(
-        r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-        r'<svg\1 class="w-100 h-auto sms-chart" role="img" aria-label="'
-        + measure
-        + ' forecast chart"',
-        svg,
-        count=1,
-    )
+    return svg_inline(out.getvalue(), f"{measure} forecast chart")

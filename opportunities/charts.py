@@ -10,9 +10,10 @@ spaced in time. Every bar carries an id ``bar-<series>-<n>``."""
 import hashlib
 import io
 import math
-import re
 
 from django.core.cache import cache
+
+from sms.svg import svg_inline
 
 CACHE_SECONDS = 60 * 60
 
@@ -99,15 +100,4 @@ def _render(*, rows: list[dict], currency: str) -> str:
     # readable by screen readers (and by tests).
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         figure.savefig(out, format="svg", metadata={"Date": None})
-    svg = out.getvalue()
-    # Inline in the page: drop the XML prolog and let CSS size it. Drop matplotlib's
-    # <style> element too: the Content-Security-Policy refuses inline style elements
-    # (its one rule is in sms.css, for .sms-chart).
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
-    return re.sub(
-        r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-        r'<svg\1 class="w-100 h-auto sms-chart" role="img" aria-label="Pipeline chart"',
-        svg,
-        count=1,
-    )
+    return svg_inline(out.getvalue(), "Pipeline chart")
