@@ -30,26 +30,17 @@ def forecast_chart_svg(
     with matplotlib.rc_context(svg_options):
         figure = Figure(figsize=(9, 3.6), dpi=100)
         axes = figure.add_subplot()
-        axes.fill_between(
-            table.index,
-            table["lower_95"],
-            table["upper_95"],
-            color="#0d6efd",
-            alpha=0.12,
-            linewidth=0,
-            label="95 % interval",
-            gid="band-95",
-        )
-        axes.fill_between(
-            table.index,
-            table["lower_80"],
-            table["upper_80"],
-            color="#0d6efd",
-            alpha=0.25,
-            linewidth=0,
-            label="80 % interval",
-            gid="band-80",
-        )
+        for level, alpha in ((95, 0.12), (80, 0.25)):
+            axes.fill_between(
+                table.index,
+                table[f"lower_{level}"],
+                table[f"upper_{level}"],
+                color="#0d6efd",
+                alpha=alpha,
+                linewidth=0,
+                label=f"{level} % interval",
+                gid=f"band-{level}",
+            )
         axes.plot(
             history.index,
             history.to_numpy(),

@@ -6,16 +6,11 @@ in the admin under Periodic tasks.
 """
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from sms.tasks import DATABASE_JOB_TASK
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-)
+@shared_task(**DATABASE_JOB_TASK)
 def job_run(job_id: int) -> bool:
     """Run an attempt of the job: queued, or running on a worker that died. A
     repeated delivery of a job that is running alive or finished does nothing."""
