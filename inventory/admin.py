@@ -27,6 +27,9 @@ class WarehouseAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "is_active")
     list_filter = ("is_active",)
     search_fields = ("code", "name", "address")
+    # Deactivation has a rule (no stock, no reservations) that lives in
+    # inventory.services; the app's warehouse page applies it.
+    readonly_fields = ("is_active",)
 
     def has_delete_permission(self, request, obj=None):
         # A warehouse with a ledger is kept (PROTECT); deactivate it instead.

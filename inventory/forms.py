@@ -90,3 +90,19 @@ class StockTransferForm(forms.Form):
         if source and destination and source == destination:
             self.add_error("to_warehouse", _("Pick a warehouse other than the source."))
         return cleaned
+
+
+class WarehouseForm(forms.Form):
+    """Code, name and address; inventory.services checks and saves them."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_(
+            "Short and unique, for example MAIN or EAST-2 (stored upper-case)."
+        ),
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

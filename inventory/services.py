@@ -693,3 +693,98 @@ def warehouse_ensure(*, code: str, name: str, address: str = "") -> Warehouse:
         code=code, defaults={"name": name, "address": address}
     )
     return warehouse
+
+
+def _warehouse_fields_clean(*, code: str, name: str, address: str) -> dict:
+    code, name, address = code.strip().upper(), name.strip(), address.strip()
+    errors = {}
+    if not code:
+        errors["code"] = _("Enter a code.")
+    elif len(code) > 16:
+        errors["code"] = _("At most 16 characters.")
+    elif not all(c.isalnum() or c in "-_" for c in code):
+        errors["code"] = _("Use letters, digits, - and _ only.")
+    if not name:
+        errors["name"] = _("Enter a name.")
+    elif len(name) > 100:
+        errors["name"] = _("At most 100 characters.")
+    if errors:
+        raise ValidationError(errors)
+    return {"code": code, "name": name, "address": address}
+
+
+def _code_taken_check(*, code: str, exclude_pk: int | None = None) -> None:
+    taken = Warehouse.objects.filter(code__iexact=code)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError(
+            {
+                "code": _("Another warehouse already has the code %(code)s.")
+                % {"code": code}
+            }
+        )
+
+
+@transaction.atomic
+def warehouse_create(
+    *, code: str, name: str, address: str = "", is_active: bool = True
+) -> Warehouse:
+    """A new warehouse; codes are stored upper-case and unique whatever the case."""
+    fields = _warehouse_fields_clean(code=code, name=name, address=address)
+    _code_taken_check(code=fields["code"])
+    return Warehouse.objects.create(**fields, is_active=is_active)
+
+
+@transaction.atomic
+def warehouse_update(
+    *, warehouse: Warehouse, code: str, name: str, address: str = ""
+) -> Warehouse:
+    """Change a warehouse's code, name and address (its stock stays where it is)."""
+    fields = _warehouse_fields_clean(code=code, name=name, address=address)
+    warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+    _code_taken_check(code=fields["code"], exclude_pk=warehouse.pk)
+    for field, value in fields.items():
+        setattr(warehouse, field, value)
+    warehouse.save(update_fields=[*fields])
+    return warehouse
+
+
+@transaction.atomic
+def warehouse_set_active(*, warehouse: Warehouse, active: bool) -> Warehouse:
+    """Activate or deactivate a warehouse. Deactivating one that still holds stock
+    or reservations is refused: inactive warehouses take no stock, so those units
+    could neither be shipped nor moved out."""
+    warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+    if not active:
+        # Row locks on the stock rows: no receipt or reservation slips in between.
+        held = list(
+            StockItem.objects.select_for_update()
+            .filter(warehouse=warehouse)
+            .filter(Q(on_hand__gt=0) | Q(reserved__gt=0))
+            .values_list("on_hand", "reserved")
+        )
+        reserved = sum(r for _on_hand, r in held)
+        on_hand = sum(o for o, _reserved in held)
+        if reserved:
+            raise ValidationError(
+                _(
+                    "%(warehouse)s has %(reserved)d units reserved for confirmed "
+                    "orders: ship or cancel them before deactivating it."
+                )
+                % {"warehouse": warehouse, "reserved": reserved},
+                code="reserved",
+            )
+        if on_hand:
+            raise ValidationError(
+                _(
+                    "%(warehouse)s still holds %(on_hand)d units: transfer or adjust "
+                    "them out before deactivating it."
+                )
+                % {"warehouse": warehouse, "on_hand": on_hand},
+                code="holds_stock",
+            )
+    if warehouse.is_active != active:
+        warehouse.is_active = active
+        warehouse.save(update_fields=["is_active"])
+    return warehouse

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -11,7 +11,13 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 
 from inventory.demand import demand_forecasts, forecast_reorder_quantity
-from inventory.forms import StockAdjustForm, StockReceiveForm, StockTransferForm
+from inventory.forms import (
+    StockAdjustForm,
+    StockReceiveForm,
+    StockTransferForm,
+    WarehouseForm,
+)
+from inventory.models import Warehouse
 from inventory.selectors import (
     low_stock_alert_list,
     product_movements,
@@ -29,6 +35,9 @@ from inventory.services import (
     stock_adjust,
     stock_receive,
     stock_transfer,
+    warehouse_create,
+    warehouse_set_active,
+    warehouse_update,
 )
 from inventory.tables import MovementTable, StockOverviewTable
 from products.models import Product
@@ -114,6 +123,83 @@ class WarehouseListView(PermissionRequiredMixin, ListView):
         return warehouse_totals(user=self.request.user)
 
 
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class WarehouseCreateView(PermissionRequiredMixin, PostOnceMixin, FormView):
+    permission_required = "inventory.add_warehouse"
+    form_class = WarehouseForm
+    template_name = "inventory/warehouse_form.html"
+    extra_context = {"title": gettext_lazy("New warehouse")}
+
+    def form_valid(self, form):
+        try:
+            warehouse = warehouse_create(**form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Warehouse %(code)s · %(name)s was added; it can take stock now.")
+            % {"code": warehouse.code, "name": warehouse.name},
+        )
+        return redirect("inventory:warehouse-list")
+
+
+class WarehouseUpdateView(PermissionRequiredMixin, FormView):
+    permission_required = "inventory.change_warehouse"
+    form_class = WarehouseForm
+    template_name = "inventory/warehouse_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.warehouse = get_object_or_404(Warehouse, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        w = self.warehouse
+        return {"code": w.code, "name": w.name, "address": w.address}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Edit warehouse %(code)s") % {"code": self.warehouse.code}
+        context["warehouse"] = self.warehouse
+        return context
+
+    def form_valid(self, form):
+        try:
+            warehouse = warehouse_update(warehouse=self.warehouse, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Warehouse %(code)s saved.") % {"code": warehouse.code}
+        )
+        return redirect("inventory:warehouse-list")
+
+
+@require_POST
+@permission_required("inventory.change_warehouse", raise_exception=True)
+def warehouse_active_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Activate (``active=1``) or deactivate (``active=0``) a warehouse."""
+    warehouse = get_object_or_404(Warehouse, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        warehouse = warehouse_set_active(warehouse=warehouse, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        text = (
+            _("%(warehouse)s is active.") if active else _("%(warehouse)s is inactive.")
+        )
+        messages.success(request, text % {"warehouse": warehouse})
+    return redirect("inventory:warehouse-list")
+
+
 # Stock forms (managers) ---------------------------------------------------------------
 
 
@@ -148,11 +234,7 @@ class _StockFormView(PermissionRequiredMixin, PostOnceMixin, FormView):
             form.add_error(self.insufficient_field, exc.messages)
             return self.form_invalid(form)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            _errors_to_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, text)
         return redirect("inventory:product-stock", pk=product.pk)

@@ -376,7 +376,10 @@ def _check_open(quote: Quote) -> None:
 def _default_warehouse() -> Warehouse:
     warehouse = Warehouse.objects.filter(is_active=True).order_by("code").first()
     if warehouse is None:
-        raise ValidationError(_("There is no active warehouse to ship from."))
+        raise ValidationError(
+            _("There is no active warehouse to ship from."),
+            code="no_active_warehouse",
+        )
     return warehouse
 
 

@@ -9,7 +9,8 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -186,6 +187,7 @@ class QuoteDetailView(PermissionRequiredMixin, DetailView):
             for line in context["lines"]:
                 needs[line.product_id] = needs.get(line.product_id, 0) + line.quantity
             warehouses = warehouses_to_fill(needs=needs)
+            context["no_active_warehouse"] = not warehouses
             if len(warehouses) > 1:
                 best = max(warehouses, key=lambda w: w.fillable)
                 context.update(
@@ -221,6 +223,20 @@ def quote_send_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(quote)
 
 
+def _accept_error(request: HttpRequest, exc: ValidationError) -> str:
+    text = " ".join(exc.messages)
+    if getattr(exc, "code", None) == "no_active_warehouse" and request.user.has_perm(
+        "inventory.add_warehouse"
+    ):
+        return format_html(
+            '{} <a class="alert-link" href="{}">{}</a>',
+            text,
+            reverse("inventory:warehouse_create"),
+            _("Add a warehouse."),
+        )
+    return text
+
+
 @require_POST
 @permission_required("opportunities.change_quote", raise_exception=True)
 def quote_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -242,7 +258,7 @@ def quote_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
             quote=quote, user=request.user, warehouse=warehouse
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, _accept_error(request, exc))
         return redirect(quote)
     if already:
         text = _("Quote %(number)s was already accepted: draft order %(order)s.")
