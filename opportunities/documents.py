@@ -2,7 +2,8 @@
 
 What the quote says is assembled once, by quote_data; the page
 (opportunities/quote_print.html) and the PDF (quote_pdf, drawn with the letterhead,
-tables and totals of orders.documents) both print that, so they never disagree.
+tables and totals of sms.documents, as invoices are) both print that, so they never
+disagree.
 Amounts are the ones stored on the quote and its lines (opportunities.services
 computed them); only the per-rate tax breakdown is summed here.
 """
@@ -15,19 +16,18 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.documents import customer_party
 from opportunities.models import Quote, QuoteLine
-from orders.documents import (
+from sms.documents import (
     DocumentPdf,
     Party,
     Seller,
     TaxBand,
-    customer_party,
-    format_amount,
     format_date,
-    format_percent,
-    format_unit_price,
+    priced_lines_table,
     seller,
     tax_bands,
+    totals_rows,
 )
 
 
@@ -129,50 +129,14 @@ def quote_pdf(data: QuoteData) -> bytes:
     if data.watermark:
         facts.append((_("Status"), data.watermark))
     pdf.address_and_facts(heading=_("Quote for"), party=data.to, facts=facts)
-    pdf.lines_table(
-        headings=[
-            _("SKU"),
-            _("Description"),
-            _("Qty"),
-            _("Unit price"),
-            _("Disc. %"),
-            _("Tax %"),
-            _("Net"),
-        ],
-        rows=[
-            [
-                line.sku,
-                line.description,
-                str(line.quantity),
-                format_unit_price(line.unit_price),
-                format_percent(line.discount_percent),
-                format_percent(line.tax_rate),
-                format_amount(line.net_amount),
-            ]
-            for line in data.lines
-        ],
-        widths=(24, 68, 13, 22, 15, 14, 24),
-        align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-    )
-    rows = [(_("Subtotal"), format_amount(data.subtotal), False)]
-    if data.discount:
-        rows.append((_("Discount"), "-" + format_amount(data.discount), False))
-    rows.append((_("Net"), format_amount(data.net), False))
-    rows += [
-        (
-            _("Tax %(rate)s %% on %(net)s")
-            % {"rate": format_percent(band.rate), "net": format_amount(band.net)},
-            format_amount(band.tax),
-            False,
-        )
-        for band in data.tax_bands
-    ]
-    rows.append(
-        (
-            _("Total (%(currency)s)") % {"currency": data.currency},
-            format_amount(data.total),
-            True,
-        )
+    priced_lines_table(pdf, data.lines)
+    rows = totals_rows(
+        subtotal=data.subtotal,
+        discount=data.discount,
+        net=data.net,
+        bands=data.tax_bands,
+        total=data.total,
+        currency=data.currency,
     )
     pdf.key_values(rows)
     if data.notes:

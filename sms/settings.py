@@ -212,7 +212,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The one currency all amounts are in (ISO 4217 code).
 SMS_CURRENCY = env("SMS_CURRENCY", default="EUR")
 
-# The seller on invoices and packing slips (orders/documents.py). Multi-line values
+# The seller on invoices, packing slips and quotes (sms/documents.py). Multi-line values
 # (address, bank details) are written with \n in the environment. The defaults are
 # obvious placeholders, so an unconfigured installation never looks like a real one.
 SMS_COMPANY_NAME = env("SMS_COMPANY_NAME", default="Example Trading Ltd")

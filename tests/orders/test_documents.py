@@ -10,7 +10,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from orders import documents
-from orders.documents import TaxBand
 from orders.services import (
     LineInput,
     order_cancel,
@@ -18,6 +17,8 @@ from orders.services import (
     order_ship,
     payment_record,
 )
+from sms import documents as sms_documents
+from sms.documents import TaxBand, format_amount, format_percent, format_unit_price
 from tests.customers.factories import CustomerFactory
 from tests.orders.factories import draft_order, priced_product
 from tests.sms.factories import UserFactory
@@ -312,7 +313,7 @@ def test_packing_slip_pdfs_have_quantities_and_no_prices(rep_client, part_shippe
 def test_pdf_without_the_unicode_font_falls_back_to_plain_letters(
     monkeypatch, invoiced
 ):
-    monkeypatch.setattr(documents, "_font_files", lambda: None)
+    monkeypatch.setattr(sms_documents, "_font_files", lambda: None)
 
     content = documents.invoice_pdf(documents.invoice_data(invoiced))
 
@@ -422,9 +423,9 @@ def test_packing_slip_page_query_count(
 
 
 def test_unit_prices_keep_their_fraction_of_a_cent():
-    assert documents.format_unit_price(D("0.3350")) == "0.335"
-    assert documents.format_unit_price(D("1234.5000")) == "1,234.50"
-    assert documents.format_unit_price(D("0.1234")) == "0.1234"
-    assert documents.format_percent(D("20.00")) == "20"
-    assert documents.format_percent(D("7.50")) == "7.5"
-    assert documents.format_amount(D("1234567.5")) == "1,234,567.50"
+    assert format_unit_price(D("0.3350")) == "0.335"
+    assert format_unit_price(D("1234.5000")) == "1,234.50"
+    assert format_unit_price(D("0.1234")) == "0.1234"
+    assert format_percent(D("20.00")) == "20"
+    assert format_percent(D("7.50")) == "7.5"
+    assert format_amount(D("1234567.5")) == "1,234,567.50"

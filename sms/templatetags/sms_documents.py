@@ -1,9 +1,9 @@
-"""Number formats of the invoice and packing slip pages, the same as their PDFs'
-(orders.documents)."""
+"""Number formats of the printable document pages (invoices, packing slips,
+quotes), the same as their PDFs' (sms.documents)."""
 
 from django import template
 
-from orders import documents
+from sms import documents
 
 register = template.Library()
 
