@@ -47,6 +47,7 @@ test: dev lint checks pytest
 lint: dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: dev
 	$(VENV)/bin/ruff check --fix .

@@ -1,8 +1,5 @@
 """Context every page needs: the user's role, the navbar sections, the currency."""
 
-from functools import cache
-
-from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -21,16 +18,6 @@ SECTIONS = (
 )
 
 
-def _low_stock_alert_count():
-    """For managers: open low-stock alerts, counted (one query) only if the page
-    shows the number."""
-    if not apps.is_installed("inventory"):
-        return 0
-    from inventory.selectors import low_stock_alert_open_count
-
-    return cache(low_stock_alert_open_count)
-
-
 def base(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
@@ -39,7 +26,6 @@ def base(request: HttpRequest) -> dict:
         "sms_currency": settings.SMS_CURRENCY,
         "sms_role": user_role(user) if signed_in else "",
         "sms_is_manager": is_manager,
-        "sms_low_stock_alerts": _low_stock_alert_count() if is_manager else 0,
         # In-process memory of a job-queue outage, no network (sms/broker.py).
         "sms_background_delayed": delayed_message()
         if signed_in and background_delayed()

@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "sms.context_processors.base",
                 "customers.context_processors.tasks_due",
+                "inventory.context_processors.low_stock_alerts",
             ],
             "builtins": ["sms.templatetags.form_tokens"],
         },

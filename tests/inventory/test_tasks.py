@@ -223,6 +223,26 @@ def test_the_navbar_count_costs_managers_one_query(manager_client):
     assert "COUNT(" in alert_queries[0]["sql"].upper()
 
 
+def test_navbar_and_inventory_tab_show_one_count_from_one_query(manager_client):
+    """Both badges come from inventory's context processor (sms imports no app)."""
+    _open_alert()
+    _open_alert()
+    _open_alert()
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(reverse("inventory:stock-overview"))
+    body = response.content.decode()
+    assert 'data-testid="low-stock-count">3<' in body
+    assert (
+        'Low-stock alerts <span class="badge rounded-pill text-bg-warning">3<' in body
+    )
+    counts = [
+        q
+        for q in queries
+        if "inventory_lowstockalert" in q["sql"] and "COUNT(" in q["sql"].upper()
+    ]
+    assert len(counts) == 1
+
+
 def test_an_alert_whose_mail_was_lost_is_mailed_by_a_later_check(
     main, django_capture_on_commit_callbacks
 ):
