@@ -15,6 +15,7 @@ from analytics.models import ForecastDriver, JobRun
 from analytics.reports import REPORTS
 from analytics.selectors import SEGMENT_BY_SLUG
 from customers.models import Contact, Customer, Task
+from inventory.models import Warehouse
 from opportunities.models import Opportunity, Quote
 from orders.models import Order, OrderEmail, Shipment
 from products.models import Category, Product
@@ -101,6 +102,8 @@ def _arguments() -> dict:
         "products:product-import-problems": [{"token": "no-such-token"}],
         "products:category-update": _pks(Category),
         "inventory:product-stock": _pks(Product),
+        "inventory:warehouse_update": _pks(Warehouse),
+        "inventory:warehouse_active": _pks(Warehouse),
         "analytics:report": [{"slug": slug} for slug in REPORTS],
         "analytics:driver-update": _pks(ForecastDriver),
         "analytics:driver-delete": _pks(ForecastDriver),

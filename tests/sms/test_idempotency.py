@@ -46,6 +46,7 @@ def test_every_create_form_carries_one_token(client):
         reverse("inventory:stock-receive"),
         reverse("inventory:stock-adjust"),
         reverse("inventory:stock-transfer"),
+        reverse("inventory:warehouse_create"),
         reverse("orders:order-create"),
         reverse("opportunities:opportunity-create"),
         reverse("opportunities:quote-create", args=[opportunity(owner=manager).pk]),
