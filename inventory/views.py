@@ -4,6 +4,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -156,9 +157,10 @@ class WarehouseUpdateView(PermissionRequiredMixin, FormView):
     form_class = WarehouseForm
     template_name = "inventory/warehouse_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.warehouse = get_object_or_404(Warehouse, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def warehouse(self) -> Warehouse:
+        # Read after the permission check: a rep gets 403 whatever the pk.
+        return get_object_or_404(Warehouse, pk=self.kwargs["pk"])
 
     def get_initial(self):
         w = self.warehouse

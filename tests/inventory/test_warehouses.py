@@ -143,6 +143,8 @@ def test_reps_read_the_list_but_cannot_add_edit_or_deactivate(rep_client):
     assert rep_client.get(_update(main)).status_code == 403
     assert rep_client.post(_update(main), {"code": "Y", "name": "Y"}).status_code == 403
     assert rep_client.post(_active(main), {"active": "0"}).status_code == 403
+    missing = reverse("inventory:warehouse_update", args=[main.pk + 100])
+    assert rep_client.get(missing).status_code == 403
     main.refresh_from_db()
     assert (main.code, main.is_active) == ("MAIN", True)
     assert Warehouse.objects.count() == 1
