@@ -62,7 +62,6 @@ from sms.import_pipeline import (
     ImportContext,
     ImportDeclaration,
     ImportPlanner,
-    import_run,
 )
 from sms.imports import ImportResult, cell_unescape
 from sms.roles import user_is_manager
@@ -571,24 +570,3 @@ DECLARATION = ImportDeclaration(
         ),
     ),
 )
-
-
-def customer_import(
-    *,
-    file,
-    default_owner: AbstractBaseUser | None,
-    dry_run: bool = False,
-    good_rows_only: bool = False,
-    progress: Progress | None = None,
-    imported_by: AbstractBaseUser | None = None,
-) -> CustomerImportResult:
-    """Import customers from a CSV file (the pipeline's run of DECLARATION)."""
-    context = ImportContext(user=imported_by, owner=default_owner, progress=progress)
-    result, _planner = import_run(
-        DECLARATION,
-        file=file,
-        context=context,
-        dry_run=dry_run,
-        good_rows_only=good_rows_only,
-    )
-    return result

@@ -10,17 +10,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from products.models import Product
 from products.services import category_path_split, product_import_write, sku_normalize
 from sms.import_pipeline import (
-    ImportContext,
     ImportDeclaration,
     ImportPlanner,
-    import_run,
 )
 from sms.imports import ImportResult, RowError
 
@@ -220,21 +217,3 @@ DECLARATION = ImportDeclaration(
     planner=ProductImportPlanner,
     help_template="products/_import_help.html",
 )
-
-
-def products_import(
-    *,
-    file,
-    user: AbstractBaseUser | None = None,
-    dry_run: bool = False,
-    good_rows_only: bool = False,
-) -> ImportResult:
-    """Import products from a CSV file (the pipeline's run of DECLARATION)."""
-    result, _planner = import_run(
-        DECLARATION,
-        file=file,
-        context=ImportContext(owner=user),
-        dry_run=dry_run,
-        good_rows_only=good_rows_only,
-    )
-    return result

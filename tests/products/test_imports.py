@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from products.imports import product_row_validate, products_import
+from products.imports import DECLARATION, product_row_validate
 from products.models import Category, Product
+from sms.import_pipeline import import_run
 from sms.imports import RowError
 from tests.products.factories import ProductFactory
 from tests.sms.factories import AdminFactory
@@ -160,7 +161,7 @@ def test_an_exported_file_can_be_imported_again(manager_client):
     ProductFactory(sku="EXP-1", name="Exported")
     response = manager_client.get(reverse("products:product-list") + "?export=csv")
     text = response.content.decode("utf-8-sig")
-    result = products_import(file=io.StringIO(text), dry_run=True)
+    result, _planner = import_run(DECLARATION, file=io.StringIO(text), dry_run=True)
     assert result.problems == []
     assert result.rows == 1
 
