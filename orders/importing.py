@@ -18,6 +18,8 @@ paid                yes or no; blank: yes, except for cancelled orders
 discount_percent    the line's discount, 0 to 100 (default 0)
 tax_rate            percent, 0 to 100 (default: the product's rate)
 warehouse           a warehouse code (default: the first active warehouse)
+product_name        the name of a product created for an unknown SKU (only with
+                    the create_products option; else ignored)
 =================== ==========================================================
 
 Historical orders never reserve or move stock: they are written as they ended up
