@@ -33,7 +33,7 @@ earlier row of the same file. On updates a blank cell keeps the current value.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django import forms
@@ -62,6 +62,7 @@ from sms.import_pipeline import (
     ImportContext,
     ImportDeclaration,
     ImportPlanner,
+    Progress,
 )
 from sms.imports import ImportResult, cell_unescape
 from sms.roles import user_is_manager
@@ -114,9 +115,6 @@ TAG_MAX_LENGTH = 50
 PAYMENT_TERMS_MAX = 32767  # PositiveSmallIntegerField
 _LOOKUP_CHUNK = 500
 NO_OWNER = "No owner, and no default owner for new customers."
-
-# progress(phase, advance, total): phase is "checking" or "writing".
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass

@@ -48,7 +48,7 @@ thousand orders: the number of queries does not grow with the rows of a file.
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -75,6 +75,7 @@ from sms.import_pipeline import (
     ImportContext,
     ImportDeclaration,
     ImportPlanner,
+    Progress,
     import_run,
 )
 from sms.imports import ImportResult, date_check
@@ -124,9 +125,6 @@ PERCENT_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
 YES_WORDS = {"yes", "y", "true", "1"}
 NO_WORDS = {"no", "n", "false", "0"}
 PROGRESS_EVERY = 500
-
-# progress(phase, advance, total): phase is "checking" or "writing".
-Progress = Callable[[str, int, int], None]
 
 
 def _status_words() -> dict[str, str]:
