@@ -210,7 +210,12 @@ def import_preview_view(request: HttpRequest, kind: str, token: str) -> HttpResp
             ),
             "problems": result.problems[:PROBLEMS_SHOWN],
             "problem_rows": [
-                (p, p.values.get(declaration.key_column, ""))
+                {
+                    "line": p.line,
+                    "column": p.column,
+                    "message": p.message,
+                    "key": p.values.get(declaration.key_column, ""),
+                }
                 for p in result.problems[:PROBLEMS_SHOWN]
             ],
             "problems_hidden": max(0, len(result.problems) - PROBLEMS_SHOWN),
@@ -323,6 +328,7 @@ def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
             "facts": summary.get("facts", []),
             "groups": summary.get("groups", []),
             "problems": job.problems[:PROBLEMS_SHOWN],
+            "problem_rows": job.problems[:PROBLEMS_SHOWN],
             "problems_hidden": max(
                 0,
                 summary.get("problem_count", 0)
