@@ -6,7 +6,7 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers"
 
     def ready(self) -> None:
-        from customers.importing import IMPORT_KIND
-        from sms.import_jobs import import_kind_register
+        from customers.importing import DECLARATION
+        from sms.import_pipeline import import_register
 
-        import_kind_register(IMPORT_KIND)
+        import_register(DECLARATION)

@@ -139,3 +139,18 @@ class TaskForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["assigned_to"].queryset = owner_choices()
         self.fields["customer"].queryset = customers_qs.only("pk", "name")
+
+
+class CustomerMergePickForm(forms.Form):
+    survivor = forms.IntegerField(
+        label="Keep customer #",
+        min_value=1,
+        required=False,
+        help_text="This customer stays.",
+    )
+    merged = forms.IntegerField(
+        label="Merge customer #",
+        min_value=1,
+        required=False,
+        help_text="This customer's records move to the one kept; it is deactivated.",
+    )

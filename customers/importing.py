@@ -1,4 +1,5 @@
-"""Customer imports from CSV: the command, the import page and the admin share this.
+"""Customer imports from CSV: a declaration on sms.import_pipeline (the command,
+the import page and the background job), and the validator the admin shares.
 
 Columns (header names are matched without regard to case; only ``name`` is required,
 every other column may be left out; docs/import-formats.md is the user's guide):
@@ -32,9 +33,10 @@ earlier row of the same file. On updates a blank cell keeps the current value.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -55,8 +57,14 @@ from customers.services import (
     phone_key,
     tags_parse,
 )
-from sms.import_jobs import ImportKind, checking_progress
-from sms.imports import ImportResult, cell_unescape, csv_rows, import_rows
+from sms.import_pipeline import (
+    Fix,
+    ImportContext,
+    ImportDeclaration,
+    ImportPlanner,
+    Progress,
+)
+from sms.imports import ImportResult, cell_unescape
 from sms.roles import user_is_manager
 
 COLUMNS = (
@@ -106,9 +114,7 @@ TEXT_COLUMNS = (
 TAG_MAX_LENGTH = 50
 PAYMENT_TERMS_MAX = 32767  # PositiveSmallIntegerField
 _LOOKUP_CHUNK = 500
-
-# progress(phase, advance, total): phase is "checking" or "writing".
-Progress = Callable[[str, int, int], None]
+NO_OWNER = "No owner, and no default owner for new customers."
 
 
 @dataclass
@@ -334,9 +340,7 @@ class CustomerRowValidator:
             if customer is not None:
                 return None  # keep the current owner
             if self.default_owner is None:
-                errors["owner"].append(
-                    "No owner: fill in the owner column or choose a default owner."
-                )
+                errors["owner"].append(NO_OWNER)
             return self.default_owner
         user = self.users.get(username)
         if user is None:
@@ -480,86 +484,87 @@ def customer_rows_write(
     return created, updated
 
 
-def customer_import(
-    *,
-    file,
-    default_owner: AbstractBaseUser | None,
-    dry_run: bool = False,
-    good_rows_only: bool = False,
-    progress: Progress | None = None,
-    imported_by: AbstractBaseUser | None = None,
-) -> CustomerImportResult:
-    """Import customers from a CSV file (bytes or text, as uploaded or opened).
+class CustomerImportPlanner(ImportPlanner):
+    """Customers on the import pipeline: CustomerRowValidator checks, the services
+    write. A user who may not reassign customers imports for themselves only."""
 
-    Raises sms.imports.ImportFileError when the file as a whole is unreadable. See
-    the module docstring for the columns and the rules; sms.imports for dry runs,
-    good-rows-only imports and the bad-rows report.
-    """
-    rows = csv_rows(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    validator = CustomerRowValidator(
-        rows=[values for _line, values in rows],
-        default_owner=default_owner,
-        imported_by=imported_by,
-    )
-    line_of = {id(values): line for line, values in rows}
-
-    def validate(values: dict[str, str]) -> CustomerRow:
-        return validator.validate(values, line=line_of[id(values)])
-
-    def checked(advance: int) -> None:
-        if progress:
-            progress("checking", advance, len(rows))
-
-    result = import_rows(
-        rows=rows,
-        validate=validate,
-        key=None,  # the validator reports duplicates within the file itself
-        write=lambda cleaned: customer_rows_write(rows=cleaned, progress=progress),
-        dry_run=dry_run,
-        good_rows_only=good_rows_only,
-        progress=checked,
-    )
-    return CustomerImportResult(
-        **vars(result), to_create=validator.to_create, to_update=validator.to_update
-    )
-
-
-def customer_import_job_run(
-    *, file, user, options: dict, dry_run: bool, good_rows_only: bool, progress
-) -> tuple[ImportResult, list[tuple[str, int]]]:
-    """An upload too large for the page, in a worker (sms.import_jobs).
-    ``options["default_owner"]``: the owner chosen on the page for new customers."""
-    owner = user
-    if user.has_perm("customers.reassign_customer"):
-        owner = (
-            get_user_model()
-            .objects.filter(pk=options.get("default_owner"), is_active=True)
-            .first()
+    def __init__(self, *, rows, context: ImportContext):
+        super().__init__(rows=rows, context=context)
+        user = context.user
+        owner = context.owner
+        if user is not None and not user.has_perm("customers.reassign_customer"):
+            owner = user
+        self.validator = CustomerRowValidator(
+            rows=[values for _line, values in rows],
+            default_owner=owner,
+            imported_by=user,
         )
 
-    result = customer_import(
-        file=file,
-        default_owner=owner,
-        dry_run=dry_run,
-        good_rows_only=good_rows_only,
-        progress=checking_progress(progress),
-        imported_by=user,
-    )
-    if result.written:
-        return result, []
-    return result, [
-        (_("New customers"), result.to_create),
-        (_("Existing customers to update"), result.to_update),
-    ]
+    def check(self, line: int, values: dict[str, str]) -> CustomerRow:
+        return self.validator.validate(values, line=line)
+
+    def write(self, cleaned: list) -> tuple[int, int]:
+        return customer_rows_write(rows=cleaned, progress=self.context.progress)
+
+    def facts(self, result: ImportResult) -> list[tuple[str, int]]:
+        if result.written:
+            return []
+        return [
+            (_("New customers"), self.validator.to_create),
+            (_("Existing customers to update"), self.validator.to_update),
+        ]
+
+    def result(self, result: ImportResult) -> CustomerImportResult:
+        return CustomerImportResult(
+            **vars(result),
+            to_create=self.validator.to_create,
+            to_update=self.validator.to_update,
+        )
 
 
-IMPORT_KIND = ImportKind(
+def _form_fields(user) -> dict:
+    if not user.has_perm("customers.reassign_customer"):
+        return {}  # sales reps import their own customers
+    return {
+        "default_owner": forms.ModelChoiceField(
+            queryset=get_user_model()
+            .objects.filter(is_active=True)
+            .order_by("username"),
+            required=False,
+            empty_label=_lazy("Me"),
+            label=_lazy("Owner of new customers"),
+            help_text=_lazy("Used for rows whose owner column is blank."),
+        )
+    }
+
+
+def _form_options(data: dict, user) -> tuple[int | None, dict]:
+    owner = data.get("default_owner")
+    return (owner.pk if owner else None), {}
+
+
+DECLARATION = ImportDeclaration(
     key="customers",
     label=_lazy("Customers"),
     permission="customers.import_customer",
-    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    optional=OPTIONAL_COLUMNS,
     key_column="name",
-    upload_url="customers:customer-import",
-    done_url="customers:customer-list",
-    run=customer_import_job_run,
+    list_url="customers:customer-list",
+    planner=CustomerImportPlanner,
+    help_template="customers/_import_help.html",
+    help_context=lambda: {
+        "industries": Customer.Industry.values,
+        "channels": Customer.Channel.values,
+    },
+    form_fields=_form_fields,
+    form_options=_form_options,
+    fixes=(
+        Fix(
+            column="owner",
+            starts=NO_OWNER,
+            command=_lazy("fill the owner column or pass --owner USER"),
+            page=_lazy("fill the owner column or choose the owner of new customers"),
+        ),
+    ),
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views, views_import, views_merge
+from customers import views, views_merge
 
 app_name = "customers"
 
@@ -9,17 +9,6 @@ urlpatterns = [
     path("new/", views.CustomerCreateView.as_view(), name="customer-create"),
     path("lookup/", views.customer_lookup_view, name="customer-lookup"),
     path("reassign/", views.customer_reassign_view, name="customer-reassign"),
-    path("import/", views_import.customer_import_view, name="customer-import"),
-    path(
-        "import/<str:token>/",
-        views_import.customer_import_preview_view,
-        name="customer-import-preview",
-    ),
-    path(
-        "import/<str:token>/bad-rows.csv",
-        views_import.customer_import_problems_view,
-        name="customer-import-problems",
-    ),
     path("merge/", views_merge.customer_merge_view, name="customer-merge"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer-detail"),
     path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="customer-update"),

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
 
-from customers.forms_import import CustomerMergePickForm
+from customers.forms import CustomerMergePickForm
 from customers.models import Customer
 from customers.relations import customer_related_counts, customer_relation_labels
 from customers.services import (

@@ -7,10 +7,10 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from orders.importing import IMPORT_KIND
-        from sms.import_jobs import import_kind_register
+        from orders.importing import DECLARATION
+        from sms.import_pipeline import import_register
 
-        import_kind_register(IMPORT_KIND)
+        import_register(DECLARATION)
 
         from customers.panels import panel_register, timeline_source_register
         from orders.selectors import customer_order_summary, customer_timeline_orders

@@ -1,5 +1,5 @@
-"""Order history imports from CSV: the command, the import page and the benchmark
-share this module.
+"""Order history imports from CSV: a declaration on sms.import_pipeline (the
+command, the import page, the job); the benchmark calls ``order_import``.
 
 One row per order line; rows with the same ``order_number`` form one order, its
 lines in the order of the file. Columns (header names are matched without regard to
@@ -18,6 +18,8 @@ paid                yes or no; blank: yes, except for cancelled orders
 discount_percent    the line's discount, 0 to 100 (default 0)
 tax_rate            percent, 0 to 100 (default: the product's rate)
 warehouse           a warehouse code (default: the first active warehouse)
+product_name        the name of a product created for an unknown SKU (only with
+                    the create_products option; else ignored)
 =================== ==========================================================
 
 Historical orders never reserve or move stock: they are written as they ended up
@@ -46,11 +48,12 @@ thousand orders: the number of queries does not grow with the rows of a file.
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -64,10 +67,18 @@ from inventory.models import Warehouse
 from orders.models import Order, OrderLine, OrderTransition, Payment
 from orders.pricing import line_amounts, order_amounts
 from orders.signals import orders_bulk_changed
+from products.imports import SKU_PATTERN, ProductRow
 from products.models import Product
-from products.services import sku_normalize
-from sms.import_jobs import ImportKind, checking_progress
-from sms.imports import ImportResult, csv_rows, date_check, import_rows
+from products.services import product_import_write, sku_normalize
+from sms.import_pipeline import (
+    Fix,
+    ImportContext,
+    ImportDeclaration,
+    ImportPlanner,
+    Progress,
+    import_run,
+)
+from sms.imports import ImportResult, date_check
 from sms.money import ZERO
 
 REQUIRED_COLUMNS = (
@@ -78,7 +89,14 @@ REQUIRED_COLUMNS = (
     "quantity",
     "unit_price",
 )
-OPTIONAL_COLUMNS = ("status", "paid", "discount_percent", "tax_rate", "warehouse")
+OPTIONAL_COLUMNS = (
+    "status",
+    "paid",
+    "discount_percent",
+    "tax_rate",
+    "warehouse",
+    "product_name",  # read only to name a product created by create_products
+)
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 # What belongs to the order rather than to the line: every row of an order agrees.
 ORDER_COLUMNS = ("customer", "order_date", "status", "paid", "warehouse")
@@ -86,6 +104,7 @@ ORDER_COLUMNS = ("customer", "order_date", "status", "paid", "warehouse")
 Status = Order.Status
 IMPORTABLE_STATUSES = (Status.DELIVERED, Status.SHIPPED, Status.CANCELLED)
 PAYMENT_REFERENCE = "Imported"
+NEW_PRODUCTS_CATEGORY = "Imported from orders"
 
 NUMBER_MAX_LENGTH = Order._meta.get_field("number").max_length
 QUANTITY_MAX = 10_000_000
@@ -106,9 +125,6 @@ PERCENT_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
 YES_WORDS = {"yes", "y", "true", "1"}
 NO_WORDS = {"no", "n", "false", "0"}
 PROGRESS_EVERY = 500
-
-# progress(phase, advance, total): phase is "checking" or "writing".
-Progress = Callable[[str, int, int], None]
 
 
 def _status_words() -> dict[str, str]:
@@ -152,6 +168,7 @@ class OrderImportResult(ImportResult):
     orders_to_create: int = 0
     lines_to_create: int = 0
     lines_created: int = 0
+    products_created: int = 0
     skipped: list[SkippedOrder] = field(default_factory=list)
     # New orders left out because at least one of their lines is bad.
     rejected: list[str] = field(default_factory=list)
@@ -220,6 +237,7 @@ class OrderImportPlanner:
         imported_by: AbstractBaseUser | None = None,
         progress: Progress | None = None,
         today: date | None = None,
+        new_products: dict[str, Product] | None = None,
     ):
         self.imported_by = imported_by
         self.today = today or timezone.localdate()
@@ -229,6 +247,8 @@ class OrderImportPlanner:
         self.rejected: list[str] = []
         self._outcomes: dict[int, object] = {}
         self._load([values for _line, values in rows])
+        for sku, product in (new_products or {}).items():
+            self.products.setdefault(sku, product)
         lines = []
         for start in range(0, len(rows), PROGRESS_EVERY):
             chunk = rows[start : start + PROGRESS_EVERY]
@@ -819,6 +839,220 @@ def order_plans_write(
     return len(plans), lines_written
 
 
+def products_new(rows: list[tuple[int, dict[str, str]]]) -> dict[str, Product]:
+    """Products to create for the SKUs of the file that no product has (the
+    ``create_products`` option): unsaved, named by the ``product_name`` column (else
+    the SKU), priced from their first line; written by ``products_new_write``."""
+    found: dict[str, dict[str, str]] = {}
+    for _line, values in rows:
+        sku = sku_normalize(values.get("sku", ""))
+        if sku and sku not in found and len(sku) <= 40 and SKU_PATTERN.match(sku):
+            found[sku] = values
+    skus = sorted(found)
+    for chunk in _chunks(skus, LOOKUP_CHUNK):
+        for sku in Product.objects.filter(sku__in=chunk).values_list("sku", flat=True):
+            del found[sku]
+    new = {}
+    for sku, values in found.items():
+        price = values.get("unit_price", "").replace(" ", "")
+        rate = values.get("tax_rate", "").replace(" ", "").removesuffix("%")
+        new[sku] = Product(
+            sku=sku,
+            name=" ".join(values.get("product_name", "").split())[:200] or sku,
+            list_price=(
+                Decimal(price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                if PRICE_PATTERN.match(price)
+                else ZERO
+            ),
+            cost=ZERO,
+            tax_rate=Decimal(rate) if PERCENT_PATTERN.match(rate) else ZERO,
+        )
+    return new
+
+
+def products_new_write(*, plans: list[OrderPlan], new: dict[str, Product], user) -> int:
+    """Create the new products that the planned lines use (through the products
+    import's write, in NEW_PRODUCTS_CATEGORY) and point the lines at them."""
+    used = {line.sku for plan in plans for line in plan.lines if line.sku in new}
+    if not used:
+        return 0
+    created, _updated = product_import_write(
+        rows=[
+            ProductRow(
+                sku=sku,
+                name=new[sku].name,
+                category_path=(NEW_PRODUCTS_CATEGORY,),
+                list_price=new[sku].list_price,
+                cost=ZERO,
+                optional={"tax_rate": new[sku].tax_rate},
+            )
+            for sku in sorted(used)
+        ],
+        user=user,
+    )
+    saved = {p.sku: p for p in Product.objects.filter(sku__in=sorted(used))}
+    for plan in plans:
+        for line in plan.lines:
+            if line.sku in used:
+                line.product = saved[line.sku]
+    return created
+
+
+class OrderPipelinePlanner(ImportPlanner):
+    """Orders on the import pipeline: OrderImportPlanner checks and plans whole
+    orders, order_plans_write writes them; products missing from the catalogue are
+    created first when the ``create_products`` option is on (and the user may)."""
+
+    reports_checking = True  # OrderImportPlanner reports the rows it checks
+
+    def __init__(self, *, rows, context: ImportContext):
+        super().__init__(rows=rows, context=context)
+        self.user = context.owner or context.user
+        create = context.options.get("create_products", False)
+        if context.user is not None and not context.user.has_perm(
+            "products.add_product"
+        ):
+            create = False
+        self.new_products = products_new(rows) if create else {}
+        self.planner = OrderImportPlanner(
+            rows=rows,
+            imported_by=self.user,
+            progress=context.progress,
+            new_products=self.new_products,
+        )
+        self.lines_written = 0
+        self.products_created = 0
+
+    def check(self, line: int, values: dict[str, str]):
+        outcome = self.planner.outcome(line)
+        if isinstance(outcome, dict):
+            raise ValidationError(
+                {column or "__all__": messages for column, messages in outcome.items()}
+            )
+        return outcome
+
+    def write(self, cleaned: list) -> tuple[int, int]:
+        plans = list({id(p): p for p in cleaned if isinstance(p, OrderPlan)}.values())
+        self.products_created = products_new_write(
+            plans=plans, new=self.new_products, user=self.user
+        )
+        created, self.lines_written = order_plans_write(
+            plans=plans, progress=self.context.progress
+        )
+        return created, 0
+
+    def writable(self, result: ImportResult) -> int:
+        return sum(len(plan.lines) for plan in self.planner.plans)
+
+    def notes(self) -> list[tuple[int, str]]:
+        return [(skipped.line, skipped.reason) for skipped in self.planner.skipped]
+
+    def facts(self, result: ImportResult) -> list[tuple[str, int]]:
+        present = (
+            _("Orders already present, left unchanged"),
+            len(self.planner.skipped),
+        )
+        left_out = (_("Orders left out (a bad line)"), len(self.planner.rejected))
+        if result.written:
+            return [
+                (_("Orders created"), result.created),
+                (_("Lines created"), self.lines_written),
+                (_("Products created"), self.products_created),
+                present,
+                left_out,
+            ]
+        return [
+            (_("Orders to create"), len(self.planner.plans)),
+            (_("Lines to create"), self.writable(result)),
+            (_("Products to create"), len(self._products_planned())),
+            present,
+            left_out,
+        ]
+
+    def _products_planned(self) -> set[str]:
+        return {
+            line.sku
+            for plan in self.planner.plans
+            for line in plan.lines
+            if line.sku in self.new_products
+        }
+
+    def result(self, result: ImportResult) -> "OrderImportResult":
+        return OrderImportResult(
+            **vars(result),
+            orders_to_create=len(self.planner.plans),
+            lines_to_create=self.writable(result),
+            lines_created=self.lines_written,
+            products_created=self.products_created,
+            skipped=self.planner.skipped,
+            rejected=self.planner.rejected,
+        )
+
+
+def _form_fields(user) -> dict:
+    if not user.has_perm("products.add_product"):
+        return {}
+    return {
+        "create_products": forms.BooleanField(
+            required=False,
+            label=_lazy("Create missing products"),
+            help_text=_lazy(
+                "A SKU no product has becomes a new product (in the category "
+                "'%(category)s'), named by the product_name column, priced from "
+                "its first line."
+            )
+            % {"category": NEW_PRODUCTS_CATEGORY},
+        )
+    }
+
+
+def _form_options(data: dict, user) -> tuple[None, dict]:
+    return None, {"create_products": bool(data.get("create_products"))}
+
+
+DECLARATION = ImportDeclaration(
+    key="orders",
+    label=_lazy("Orders"),
+    permission="orders.import_order",
+    required=REQUIRED_COLUMNS,
+    optional=OPTIONAL_COLUMNS,
+    key_column="order_number",
+    list_url="orders:order-list",
+    planner=OrderPipelinePlanner,
+    help_template="orders/_import_help.html",
+    help_context=lambda: {"statuses": Status},
+    form_fields=_form_fields,
+    form_options=_form_options,
+    fixes=(
+        Fix(
+            column="sku",
+            starts="No product has the SKU",
+            command=_lazy(
+                "create the products first (import_products), or pass "
+                "--create-products to create them from the order lines"
+            ),
+            page=_lazy(
+                "create the products first, or tick 'Create missing products' "
+                "(managers) to create them from the order lines"
+            ),
+        ),
+        Fix(
+            column="warehouse",
+            starts="There is no active warehouse",
+            command=_lazy(
+                "create a warehouse (Inventory, Warehouses, New warehouse) or "
+                "name one in the warehouse column"
+            ),
+            page=_lazy(
+                "create a warehouse (Inventory, Warehouses, New warehouse) or "
+                "name one in the warehouse column"
+            ),
+            url_name="inventory:warehouse_create",
+        ),
+    ),
+)
+
+
 def order_import(
     *,
     file=None,
@@ -827,88 +1061,27 @@ def order_import(
     good_rows_only: bool = False,
     progress: Progress | None = None,
     imported_by: AbstractBaseUser | None = None,
-) -> OrderImportResult:
+    create_products: bool = False,
+) -> "OrderImportResult":
     """Import order history from a CSV file (bytes or text, as uploaded or opened),
-    or from rows already read by sms.imports.csv_rows.
+    or from rows already read by sms.imports.csv_rows: the pipeline's run of
+    DECLARATION.
 
     Raises sms.imports.ImportFileError when the file as a whole is unreadable, and
     lets IntegrityError through when someone else wrote one of the order numbers
-    between the check and the write (then nothing is written). See the module
-    docstring for the columns and the rules; sms.imports for dry runs, good-rows-only
-    imports and the bad-rows report.
+    between the check and the write (then nothing is written).
     """
-    if rows is None:
-        rows = csv_rows(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    planner = OrderImportPlanner(rows=rows, imported_by=imported_by, progress=progress)
-    line_of = {id(values): line for line, values in rows}
-    written = {"lines": 0}
-
-    def validate(values: dict[str, str]):
-        outcome = planner.outcome(line_of[id(values)])
-        if isinstance(outcome, dict):
-            raise ValidationError(
-                {column or "__all__": messages for column, messages in outcome.items()}
-            )
-        return outcome
-
-    def write(cleaned: list) -> tuple[int, int]:
-        plans = list({id(p): p for p in cleaned if isinstance(p, OrderPlan)}.values())
-        created, written["lines"] = order_plans_write(plans=plans, progress=progress)
-        return created, 0
-
-    result = import_rows(
-        rows=rows,
-        validate=validate,
-        key=None,  # lines of one order share their number by design
-        write=write,
-        dry_run=dry_run,
-        good_rows_only=good_rows_only,
+    context = ImportContext(
+        owner=imported_by,
+        options={"create_products": create_products},
+        progress=progress,
     )
-    return OrderImportResult(
-        **vars(result),
-        orders_to_create=len(planner.plans),
-        lines_to_create=sum(len(plan.lines) for plan in planner.plans),
-        lines_created=written["lines"],
-        skipped=planner.skipped,
-        rejected=planner.rejected,
-    )
-
-
-def order_import_job_run(
-    *, file, user, options: dict, dry_run: bool, good_rows_only: bool, progress
-) -> tuple[ImportResult, list[tuple[str, int]]]:
-    """An upload too large for the page, in a worker (sms.import_jobs)."""
-    result = order_import(
+    result, _planner = import_run(
+        DECLARATION,
         file=file,
+        rows=rows,
+        context=context,
         dry_run=dry_run,
         good_rows_only=good_rows_only,
-        progress=checking_progress(progress),
-        imported_by=user,
     )
-    present = (_("Orders already present, left unchanged"), len(result.skipped))
-    left_out = (_("Orders left out (a bad line)"), len(result.rejected))
-    if result.written:
-        return result, [
-            (_("Orders created"), result.created),
-            (_("Lines created"), result.lines_created),
-            present,
-            left_out,
-        ]
-    return result, [
-        (_("Orders to create"), result.orders_to_create),
-        (_("Lines to create"), result.lines_to_create),
-        present,
-        left_out,
-    ]
-
-
-IMPORT_KIND = ImportKind(
-    key="orders",
-    label=_lazy("Orders"),
-    permission="orders.import_order",
-    columns=COLUMNS,
-    key_column="order_number",
-    upload_url="orders:order-import",
-    done_url="orders:order-list",
-    run=order_import_job_run,
-)
+    return result

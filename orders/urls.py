@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views, views_documents, views_import
+from orders import views, views_documents
 
 app_name = "orders"
 
@@ -27,18 +27,6 @@ urlpatterns = [
     path("<int:pk>/payment/", views.payment_create_view, name="payment-create"),
     path("<int:pk>/refund/", views.refund_create_view, name="refund-create"),
     path("emails/<int:pk>/retry/", views.order_email_retry_view, name="email-retry"),
-    # Order history import: upload, preview, confirm, bad rows (orders.views_import).
-    path("import/", views_import.order_import_view, name="order-import"),
-    path(
-        "import/<str:token>/",
-        views_import.order_import_preview_view,
-        name="order-import-preview",
-    ),
-    path(
-        "import/<str:token>/bad-rows.csv",
-        views_import.order_import_problems_view,
-        name="order-import-problems",
-    ),
     # Customer documents: invoice and packing slips, as pages and PDFs.
     path(
         "<int:pk>/invoice/",

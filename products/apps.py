@@ -6,7 +6,7 @@ class ProductsConfig(AppConfig):
     verbose_name = "Products"
 
     def ready(self) -> None:
-        from products.imports import IMPORT_KIND
-        from sms.import_jobs import import_kind_register
+        from products.imports import DECLARATION
+        from sms.import_pipeline import import_register
 
-        import_kind_register(IMPORT_KIND)
+        import_register(DECLARATION)

@@ -1,5 +1,5 @@
-"""Product import: the columns, the per-row rules, and the one entry point that the
-command, the import page and the admin share.
+"""Product import: the columns and the per-row rules (the admin shares them), as a
+declaration on sms.import_pipeline (the command, the import page, the job).
 
 The format is documented in docs/import-formats.md ("Products"). Validation needs no
 database: every row is checked before anything is written (sms.imports), and writing
@@ -7,18 +7,19 @@ goes through products.services.product_import_write.
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from products.models import Product
 from products.services import category_path_split, product_import_write, sku_normalize
-from sms.import_jobs import ImportKind
-from sms.imports import ImportResult, RowError, csv_rows, import_rows
+from sms.import_pipeline import (
+    ImportDeclaration,
+    ImportPlanner,
+)
+from sms.imports import ImportResult, RowError
 
 REQUIRED_COLUMNS = ("sku", "name", "category", "list_price", "cost")
 OPTIONAL_COLUMNS = (
@@ -165,40 +166,29 @@ def product_row_validate(values: dict[str, str]) -> ProductRow:
     )
 
 
-def product_row_key(row: ProductRow) -> str:
-    return row.sku
+class ProductImportPlanner(ImportPlanner):
+    """Products on the import pipeline: rows checked alone, keyed on SKU."""
 
+    def key(self, cleaned: ProductRow) -> str:
+        return cleaned.sku
 
-def products_import(
-    *,
-    file,
-    user: AbstractBaseUser | None = None,
-    dry_run: bool = False,
-    good_rows_only: bool = False,
-    progress: Callable[[int], None] | None = None,
-    rows: list | None = None,
-) -> ImportResult:
-    """Validate every row of a product CSV, then write all of it or nothing.
+    def check(self, line: int, values: dict[str, str]) -> ProductRow:
+        return product_row_validate(values)
 
-    Raises sms.imports.ImportFileError when the file cannot be read as a whole.
-    ``rows`` lets a caller that already read the file (for a progress total) pass
-    them instead of ``file``.
-    """
-    if rows is None:
-        rows = products_csv_rows(file=file)
-    return import_rows(
-        rows=rows,
-        validate=product_row_validate,
-        key=product_row_key,
-        write=lambda cleaned: product_import_write(rows=cleaned, user=user),
-        dry_run=dry_run,
-        good_rows_only=good_rows_only,
-        progress=progress,
-    )
+    def write(self, cleaned: list) -> tuple[int, int]:
+        user = self.context.owner or self.context.user
+        return product_import_write(rows=cleaned, user=user)
 
-
-def products_csv_rows(*, file) -> list[tuple[int, dict[str, str]]]:
-    return csv_rows(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    def facts(self, result: ImportResult) -> list[tuple[str, int]]:
+        if result.written:
+            return [
+                (_("Unchanged"), result.good_rows - result.created - result.updated)
+            ]
+        preview = product_import_preview(result=result, rows=self.rows)
+        return [
+            (_("New products"), preview["create"]),
+            (_("Existing SKUs to update"), preview["update"]),
+        ]
 
 
 def product_import_preview(*, result: ImportResult, rows: list) -> dict[str, int]:
@@ -216,41 +206,14 @@ def product_import_preview(*, result: ImportResult, rows: list) -> dict[str, int
     return {"create": len(skus) - existing, "update": existing}
 
 
-def products_import_job_run(
-    *, file, user, options: dict, dry_run: bool, good_rows_only: bool, progress
-) -> tuple[ImportResult, list[tuple[str, int]]]:
-    """An upload too large for the page, in a worker (sms.import_jobs)."""
-    rows = products_csv_rows(file=file)
-    checked = {"rows": 0}
-
-    def advance(step: int) -> None:
-        checked["rows"] += step
-        progress(checked["rows"], len(rows))
-
-    result = products_import(
-        rows=rows,
-        file=None,
-        user=user,
-        dry_run=dry_run,
-        good_rows_only=good_rows_only,
-        progress=advance,
-    )
-    if result.written:
-        return result, []
-    preview = product_import_preview(result=result, rows=rows)
-    return result, [
-        (_("New products"), preview["create"]),
-        (_("Existing SKUs to update"), preview["update"]),
-    ]
-
-
-IMPORT_KIND = ImportKind(
+DECLARATION = ImportDeclaration(
     key="products",
     label=_lazy("Products"),
     permission="products.import_product",
-    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    optional=OPTIONAL_COLUMNS,
     key_column="sku",
-    upload_url="products:product-import",
-    done_url="products:product-list",
-    run=products_import_job_run,
+    list_url="products:product-list",
+    planner=ProductImportPlanner,
+    help_template="products/_import_help.html",
 )

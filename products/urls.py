@@ -9,21 +9,10 @@ urlpatterns = [
     path("new/", views.ProductCreateView.as_view(), name="product-create"),
     path("<int:pk>/", views.ProductDetailView.as_view(), name="product-detail"),
     path("<int:pk>/edit/", views.ProductUpdateView.as_view(), name="product-update"),
-    path("import/", views.ProductImportView.as_view(), name="product-import"),
     path(
         "import/example.csv",
         views.product_import_example_view,
         name="product-import-example",
-    ),
-    path(
-        "import/<str:token>/",
-        views.ProductImportPreviewView.as_view(),
-        name="product-import-preview",
-    ),
-    path(
-        "import/<str:token>/problems.csv",
-        views.product_import_problems_view,
-        name="product-import-problems",
     ),
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("categories/new/", views.CategoryCreateView.as_view(), name="category-create"),

@@ -1,31 +1,17 @@
-import io
-import re
-import uuid
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.decorators.http import require_GET
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
-from django.views.generic.edit import FormView
 from django_tables2 import RequestConfig
 
-from products.forms import CategoryForm, ProductForm, ProductImportForm
-from products.imports import (
-    COLUMNS,
-    product_import_preview,
-    products_csv_rows,
-    products_import,
-)
+from products.forms import CategoryForm, ProductForm
 from products.models import Product
 from products.selectors import (
     category_list,
@@ -45,8 +31,6 @@ from products.tables import ProductTable
 from sms.concurrency import StaleEdit, stale_edit_show
 from sms.exports import table_export_response
 from sms.idempotency import PostOnceMixin
-from sms.import_jobs import import_job_start, inline_max_rows
-from sms.imports import ImportFileError, problems_csv
 from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
@@ -264,140 +248,7 @@ class CategoryUpdateView(PermissionRequiredMixin, UpdateView):
         return redirect(self.success_url)
 
 
-# Import -------------------------------------------------------------------------------
-# An upload is kept under MEDIA_ROOT in a folder of its own user until it is imported
-# or cancelled, so the preview and the confirmation read the same bytes and nobody
-# else can reach it (another user's token is simply not found: 404).
-
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
-MAX_PROBLEMS_SHOWN = 200
-
-
-def _import_path(user, token: str) -> str:
-    if not TOKEN.match(token):
-        raise Http404
-    return f"imports/products/{user.pk}/{token}.csv"
-
-
-def _import_read(user, token: str) -> bytes:
-    path = _import_path(user, token)
-    if not default_storage.exists(path):
-        raise Http404(_("This upload has expired or was already imported."))
-    with default_storage.open(path, "rb") as handle:
-        return handle.read()
-
-
-class ProductImportView(PermissionRequiredMixin, FormView):
-    permission_required = "products.import_product"
-    form_class = ProductImportForm
-    template_name = "products/product_import.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["columns"] = COLUMNS
-        return context
-
-    def form_valid(self, form):
-        content = form.cleaned_data["file"].read()
-        try:
-            rows = products_csv_rows(file=io.BytesIO(content))
-        except ImportFileError as exc:
-            form.add_error("file", str(exc))
-            return self.form_invalid(form)
-        if len(rows) > inline_max_rows():
-            # Too long for one request: checked and imported by a worker.
-            job = import_job_start(
-                kind="products",
-                user=self.request.user,
-                file=content,
-                filename=form.cleaned_data["file"].name,
-                rows=len(rows),
-            )
-            return redirect(job)
-        token = uuid.uuid4().hex
-        default_storage.save(
-            _import_path(self.request.user, token), ContentFile(content)
-        )
-        return redirect("products:product-import-preview", token=token)
-
-
-class ProductImportPreviewView(PermissionRequiredMixin, View):
-    """GET: what the file would do (nothing is written). POST: import it."""
-
-    permission_required = "products.import_product"
-
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        rows = products_csv_rows(file=io.BytesIO(_import_read(request.user, token)))
-        result = products_import(rows=rows, file=None, dry_run=True)
-        return self._render(request, token=token, rows=rows, result=result)
-
-    def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        if "cancel" in request.POST:
-            default_storage.delete(_import_path(request.user, token))
-            messages.info(request, _("Import cancelled; nothing was written."))
-            return redirect("products:product-import")
-        rows = products_csv_rows(file=io.BytesIO(_import_read(request.user, token)))
-        good_rows_only = request.POST.get("good_rows_only") == "1"
-        result = products_import(
-            rows=rows, file=None, user=request.user, good_rows_only=good_rows_only
-        )
-        if not result.written and result.problems:
-            messages.error(
-                request,
-                _(
-                    "Nothing was imported: %(bad)d row(s) have problems. Fix them, "
-                    "or choose to import only the good rows."
-                )
-                % {"bad": result.rows - result.good_rows},
-            )
-            return self._render(request, token=token, rows=rows, result=result)
-        default_storage.delete(_import_path(request.user, token))
-        skipped = result.rows - result.good_rows
-        unchanged = result.good_rows - result.created - result.updated
-        messages.success(
-            request,
-            _(
-                "Import done: %(created)d created, %(updated)d updated, "
-                "%(unchanged)d unchanged, %(skipped)d bad row(s) skipped."
-            )
-            % {
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": max(unchanged, 0),
-                "skipped": skipped,
-            },
-        )
-        return redirect("products:product-list")
-
-    def _render(self, request, *, token, rows, result) -> HttpResponse:
-        lines_with_problems = sorted({p.line for p in result.problems})
-        return render(
-            request,
-            "products/product_import_preview.html",
-            {
-                "token": token,
-                "result": result,
-                "bad_rows": len(lines_with_problems),
-                "problems": result.problems[:MAX_PROBLEMS_SHOWN],
-                "problems_hidden": max(len(result.problems) - MAX_PROBLEMS_SHOWN, 0),
-                "preview": product_import_preview(result=result, rows=rows),
-            },
-        )
-
-
-@require_GET
-@permission_required("products.import_product", raise_exception=True)
-def product_import_problems_view(request: HttpRequest, token: str) -> HttpResponse:
-    """The bad rows of an upload as CSV, with their line number and reason."""
-    rows = products_csv_rows(file=io.BytesIO(_import_read(request.user, token)))
-    result = products_import(rows=rows, file=None, dry_run=True)
-    columns = list(rows[0][1]) if rows else list(COLUMNS)
-    response = HttpResponse(
-        "\ufeff" + problems_csv(result=result, columns=columns),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="products-problems.csv"'
-    return response
+# Import: the pages are sms.views_imports; this is the example file they link.
 
 
 @require_GET

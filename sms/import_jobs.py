@@ -17,18 +17,18 @@ the periodic task "sms.tasks.import_jobs_sweep") sends such rows again, fails th
 running ones whose worker died, gives up on rows queued for an hour and deletes the
 uploads of jobs finished a day ago.
 
-Each import registers its kind (``import_kind_register``) in its AppConfig.ready():
-how to run it and what to show; sms imports no app.
+Every import is a declaration on sms.import_pipeline; the job runs it through
+``import_run`` like the page and the command do.
 """
 
 import logging
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -37,6 +37,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sms.import_pipeline import (
+    IMPORTS,
+    PAGE,
+    ImportContext,
+    ImportDeclaration,
+    import_run,
+    problems_grouped,
+)
 from sms.imports import ImportFileError, ImportResult, problems_csv
 from sms.models import ImportJob
 from sms.roles import user_is_manager
@@ -55,30 +63,10 @@ REQUEUE_BATCH = 100
 
 # progress(done, total): rows checked (or orders written) so far.
 Progress = Callable[[int, int], None]
-# run(file=..., user=..., options=..., dry_run=..., good_rows_only=..., progress=...)
-# -> (result, facts): facts are (label, number) pairs shown beside the row counts.
-Runner = Callable[..., tuple[ImportResult, list[tuple[str, int]]]]
-
-
-@dataclass(frozen=True)
-class ImportKind:
-    """What sms needs to know about one import (customers, products, orders)."""
-
-    key: str
-    label: str  # "Products"
-    permission: str  # "products.import_product"
-    columns: Sequence[str]  # of the bad-rows CSV
-    key_column: str  # shown beside each problem (the SKU, the name, ...)
-    upload_url: str  # URL name of the upload page
-    done_url: str  # URL name of the page to go to once imported
-    run: Runner
-
-
-IMPORT_KINDS: dict[str, ImportKind] = {}
 
 
 def checking_progress(progress: Progress):
-    """An importer's ``progress(phase, advance, total)`` callback that reports the
+    """The pipeline's ``progress(phase, advance, total)`` callback that reports the
     rows checked so far to a job's ``progress(done, total)``."""
     done = {"rows": 0}
 
@@ -90,9 +78,15 @@ def checking_progress(progress: Progress):
     return checked
 
 
-def import_kind_register(kind: ImportKind) -> ImportKind:
-    IMPORT_KINDS[kind.key] = kind
-    return kind
+def import_context(
+    *, user: AbstractBaseUser, owner_id: int | None, options: dict, progress=None
+) -> ImportContext:
+    """The context of an import started on a page: the owner the user chose (an
+    active user), else the user themselves."""
+    owner = user
+    if owner_id and owner_id != user.pk:
+        owner = get_user_model().objects.filter(pk=owner_id, is_active=True).first()
+    return ImportContext(user=user, owner=owner, options=options, progress=progress)
 
 
 def inline_max_rows() -> int:
@@ -125,7 +119,7 @@ def import_job_start(
     path = default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}.csv", content)
     with transaction.atomic():
         job = ImportJob.objects.create(
-            kind=IMPORT_KINDS[kind].key,
+            kind=IMPORTS[kind].key,
             mode=Mode.CHECK,
             file=path,
             filename=filename[:100],
@@ -242,19 +236,26 @@ def import_job_execute(*, job_id: int) -> bool:
     if not claimed:
         return False
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    kind = IMPORT_KINDS[job.kind]
+    kind = IMPORTS[job.kind]
+    options = dict(job.options)
+    context = import_context(
+        user=job.created_by,
+        owner_id=options.pop("owner", None),
+        options=options,
+        progress=checking_progress(_progress_writer(job)),
+    )
     try:
         if not job.file:
             raise FileNotFoundError(job.pk)
         with default_storage.open(job.file, "rb") as file:
-            result, facts = kind.run(
+            result, planner = import_run(
+                kind,
                 file=file,
-                user=job.created_by,
-                options=dict(job.options),
+                context=context,
                 dry_run=job.mode == Mode.CHECK,
                 good_rows_only=job.good_rows_only,
-                progress=_progress_writer(job),
             )
+            facts = planner.facts(result)
     except (OperationalError, InterfaceError):
         # Transient database trouble: back to the queue for the task's retry.
         logger.warning("Import job %s: database error; retrying.", job_id)
@@ -299,7 +300,9 @@ def _fail(job: ImportJob, message: str, exc: Exception) -> None:
     _files_delete(job)
 
 
-def _finish(job: ImportJob, kind: ImportKind, result: ImportResult, facts) -> None:
+def _finish(
+    job: ImportJob, kind: ImportDeclaration, result: ImportResult, facts
+) -> None:
     problems_file = ""
     if result.problems:
         problems_file = default_storage.save(
@@ -317,6 +320,18 @@ def _finish(job: ImportJob, kind: ImportKind, result: ImportResult, facts) -> No
         "written": result.written,
         "problem_count": len(result.problems),
         "facts": [[str(label), number] for label, number in facts],
+        "groups": [
+            {
+                "column": g.column,
+                "text": g.text,
+                "count": g.count,
+                "lines": g.lines,
+                "lines_more": g.lines_more,
+                "fix": str(g.fix),
+                "fix_url": g.fix_url,
+            }
+            for g in problems_grouped(result.problems, declaration=kind, channel=PAGE)
+        ],
     }
     fields = {
         "status": Status.DONE,

@@ -111,16 +111,20 @@ def csv_rows(
         raise ImportFileError(f"The file is not valid CSV: {exc}") from exc
     columns = [name.strip().lower() for name in header]
     missing = [name for name in required if name not in columns]
-    if missing:
-        raise ImportFileError("Missing column(s): " + ", ".join(missing) + ".")
     unknown = [n for n in columns if n and n not in required and n not in optional]
-    if unknown:
+    if missing or unknown:
+        # Both at once: a misspelt header is usually one of each.
+        found = []
+        if missing:
+            found.append("Missing column(s): " + ", ".join(missing) + ".")
+        if unknown:
+            found.append("Unknown column(s): " + ", ".join(unknown) + ".")
         raise ImportFileError(
-            "Unknown column(s): "
-            + ", ".join(unknown)
-            + ". Expected: "
-            + ", ".join([*required, *optional])
+            " ".join(found)
+            + " Required: "
+            + ", ".join(required)
             + "."
+            + (" Optional: " + ", ".join(optional) + "." if optional else "")
         )
     rows = []
     width = len(columns)

@@ -46,10 +46,9 @@ def test_output_lists_every_bad_row_and_a_summary(rep, mixed, capsys):
     assert "line 3, column name: A name is required." in lines
     assert any(line.startswith("line 4, column email: ") for line in lines)
     assert any(line.startswith("line 7, column owner: ") for line in lines)
-    assert (
-        "Rows: 7, would create: 2, would update: 0, bad rows: 5. Nothing was written."
-        in lines
-    )
+    assert "Rows: 7, bad rows: 5. Nothing was written." in lines
+    assert "  New customers: 2" in lines
+    assert "  Existing customers to update: 0" in lines
 
 
 def test_good_rows_only_writes_them_and_succeeds(rep, mixed):
@@ -64,7 +63,7 @@ def test_dry_run_writes_nothing_and_fails_only_on_bad_rows(rep, tmp_path, mixed)
     good = tmp_path / "good.csv"
     good.write_text("name\nAcme\nBeta\n", encoding="utf-8")
     out, err = _run(good, "--dry-run", owner=rep.username)
-    assert "would create: 2" in out
+    assert "New customers: 2" in out
     assert "Nothing was written." in out
     assert "checking" in err
     assert not Customer.objects.exists()
@@ -74,8 +73,9 @@ def test_dry_run_writes_nothing_and_fails_only_on_bad_rows(rep, tmp_path, mixed)
 
 def test_problems_out_writes_the_bad_rows_with_a_reason(rep, mixed, tmp_path):
     report = tmp_path / "bad.csv"
+    # --problems-out: the older name of --errors.
     out, _err = _run(
-        mixed, owner=rep.username, good_rows_only=True, problems_out=str(report)
+        mixed, "--problems-out", report, owner=rep.username, good_rows_only=True
     )
     rows = list(csv.DictReader(report.open(encoding="utf-8")))
     assert [row["line"] for row in rows] == ["3", "4", "5", "6", "7"]

@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from customers.importing import COLUMNS, cell_unescape, customer_import
+from customers.importing import COLUMNS, DECLARATION, cell_unescape
 from customers.models import Customer
+from sms.import_pipeline import ImportContext, import_run
 from sms.imports import ImportFileError, problems_csv
 from tests.customers.factories import CustomerFactory, TagFactory
 from tests.sms.factories import ManagerFactory, RepFactory
@@ -14,6 +15,14 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLE = Path(settings.BASE_DIR) / "docs" / "examples" / "customers.csv"
 HEADER = "external_ref,name,email,phone,city,kind,industry,owner,tags\n"
+
+
+def customer_import(*, file, default_owner, imported_by=None, progress=None, **options):
+    """The pipeline's run of the customers declaration, as the page and the
+    command run it (``imported_by``: the user on the page; None: the command)."""
+    context = ImportContext(user=imported_by, owner=default_owner, progress=progress)
+    result, _planner = import_run(DECLARATION, file=file, context=context, **options)
+    return result
 
 
 def _import(text: str, *, owner=None, **options):

@@ -4,14 +4,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from customers.models import Customer
-from customers.views_import import SESSION_KEY, UPLOAD_DIR
+from sms.views_imports import UPLOAD_DIR, session_key
 from tests.customers.factories import CustomerFactory
 from tests.customers.test_importing import MIXED
 from tests.sms.factories import RepFactory, UserFactory
 
+SESSION_KEY = session_key("customers")
 pytestmark = pytest.mark.django_db
 
-IMPORT_URL = "/customers/import/"
+IMPORT_URL = "/imports/customers/"
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +23,7 @@ def _media(settings, tmp_path):
 def _upload(client, text: str | bytes, **data):
     content = text.encode() if isinstance(text, str) else text
     return client.post(
-        reverse("customers:customer-import"),
+        reverse("imports:import-upload", args=["customers"]),
         {"file": SimpleUploadedFile("customers.csv", content, "text/csv"), **data},
     )
 
@@ -35,7 +36,7 @@ def _uploads() -> list[str]:
 
 
 def test_the_import_page_shows_the_form_and_the_columns(manager_client):
-    assert reverse("customers:customer-import") == IMPORT_URL
+    assert reverse("imports:import-upload", args=["customers"]) == IMPORT_URL
     response = manager_client.get(IMPORT_URL)
     assert response.status_code == 200
     body = response.content.decode()
@@ -55,7 +56,7 @@ def test_upload_preview_then_import_the_good_rows(manager_client, rep):
     assert response.status_code == 302
     preview_url = response.url
     token = manager_client.session[SESSION_KEY]["token"]
-    assert preview_url == reverse("customers:customer-import-preview", args=[token])
+    assert preview_url == reverse("imports:import-preview", args=["customers", token])
     assert len(_uploads()) == 1
 
     preview = manager_client.get(preview_url)
@@ -83,10 +84,15 @@ def test_upload_preview_then_import_the_good_rows(manager_client, rep):
     }
     assert set(Customer.objects.values_list("owner", flat=True)) == {rep.pk}
     result = manager_client.get(done.url)
-    assert result.context["done"] == {"created": 2, "updated": 0, "bad_rows": 5}
+    assert result.context["done"] == {
+        "created": 2,
+        "updated": 0,
+        "bad_rows": 5,
+        "facts": [],
+    }
     # The bad rows stay downloadable, as they were before the import.
     download = manager_client.get(
-        reverse("customers:customer-import-problems", args=[token])
+        reverse("imports:import-problems", args=["customers", token])
     )
     assert download["Content-Type"].startswith("text/csv")
     text = download.content.decode("utf-8-sig")
@@ -98,13 +104,14 @@ def test_upload_preview_then_import_the_good_rows(manager_client, rep):
 def test_a_clean_file_imports_with_one_click_and_its_upload_is_deleted(rep_client, rep):
     _upload(rep_client, "name,email\nAcme,a@acme.test\nBeta,b@beta.test\n")
     token = rep_client.session[SESSION_KEY]["token"]
-    url = reverse("customers:customer-import-preview", args=[token])
+    url = reverse("imports:import-preview", args=["customers", token])
     assert 'value="import"' in rep_client.get(url).content.decode()
     response = rep_client.post(url, {"action": "import"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("customers:customer-list")
+    assert response.redirect_chain[-1][0] == url  # the result
     assert "Customers imported: 2 created, 0 updated." in response.content.decode()
+    assert "Download bad rows" not in response.content.decode()
     assert Customer.objects.filter(owner=rep).count() == 2  # a rep's own
-    assert SESSION_KEY not in rep_client.session
+    assert rep_client.session[SESSION_KEY]["path"] == ""
     assert _uploads() == []
 
 
@@ -114,8 +121,8 @@ def test_a_rep_cannot_choose_another_owner(rep_client, rep):
     assert "default_owner" not in form.fields
     _upload(rep_client, "name\nAcme\n", default_owner=other.pk)
     url = reverse(
-        "customers:customer-import-preview",
-        args=[rep_client.session[SESSION_KEY]["token"]],
+        "imports:import-preview",
+        args=["customers", rep_client.session[SESSION_KEY]["token"]],
     )
     rep_client.post(url, {"action": "import"})
     assert Customer.objects.get().owner == rep
@@ -124,8 +131,8 @@ def test_a_rep_cannot_choose_another_owner(rep_client, rep):
 def test_import_when_rows_are_bad_writes_nothing(manager_client):
     _upload(manager_client, MIXED)
     url = reverse(
-        "customers:customer-import-preview",
-        args=[manager_client.session[SESSION_KEY]["token"]],
+        "imports:import-preview",
+        args=["customers", manager_client.session[SESSION_KEY]["token"]],
     )
     response = manager_client.post(url, {"action": "import"})
     assert response.status_code == 200
@@ -139,7 +146,8 @@ def test_unreadable_files_get_an_error_next_to_the_file_field(manager_client):
     assert response.status_code == 200
     assert "not UTF-8" in response.context["form"].errors["file"][0]
     response = _upload(manager_client, "email\nx@y.test\n")
-    assert response.context["form"].errors["file"] == ["Missing column(s): name."]
+    [error] = response.context["form"].errors["file"]
+    assert error.startswith("Missing column(s): name. Required: name.")
     response = _upload(manager_client, "name\n")
     assert "no rows" in response.context["form"].errors["file"][0]
     assert 'class="invalid-feedback' in response.content.decode()
@@ -147,7 +155,7 @@ def test_unreadable_files_get_an_error_next_to_the_file_field(manager_client):
 
 
 def test_the_page_refuses_files_too_large_for_a_request(manager_client, monkeypatch):
-    monkeypatch.setattr("customers.forms_import.MAX_IMPORT_ROWS", 2)
+    monkeypatch.setattr("sms.forms_imports.MAX_IMPORT_ROWS", 2)
     response = _upload(manager_client, "name\nA\nB\nC\n")
     assert "at most 2" in response.context["form"].errors["file"][0]
 
@@ -156,11 +164,11 @@ def test_a_token_from_another_session_opens_nothing(manager_client, client, rep)
     _upload(manager_client, "name\nAcme\n")
     token = manager_client.session[SESSION_KEY]["token"]
     client.force_login(rep)
-    url = reverse("customers:customer-import-preview", args=[token])
+    url = reverse("imports:import-preview", args=["customers", token])
     response = client.post(url, {"action": "import"})
     assert response.status_code == 302
     assert response.url == IMPORT_URL
-    problems = client.get(reverse("customers:customer-import-problems", args=[token]))
+    problems = client.get(reverse("imports:import-problems", args=["customers", token]))
     assert problems.status_code == 302
     assert not Customer.objects.exists()
 
@@ -174,7 +182,7 @@ def test_path_like_tokens_never_reach_the_storage(manager_client):
 def test_cancel_deletes_the_upload(manager_client):
     _upload(manager_client, "name\nAcme\n")
     token = manager_client.session[SESSION_KEY]["token"]
-    url = reverse("customers:customer-import-preview", args=[token])
+    url = reverse("imports:import-preview", args=["customers", token])
     response = manager_client.post(url, {"action": "cancel"})
     assert response.url == IMPORT_URL
     assert _uploads() == []
@@ -191,8 +199,8 @@ def test_reimport_through_the_page_reports_updates(manager_client):
     CustomerFactory(external_ref="A-1", name="Acme")
     _upload(manager_client, "external_ref,name\nA-1,Acme\nA-2,Beta\n")
     url = reverse(
-        "customers:customer-import-preview",
-        args=[manager_client.session[SESSION_KEY]["token"]],
+        "imports:import-preview",
+        args=["customers", manager_client.session[SESSION_KEY]["token"]],
     )
     result = manager_client.get(url).context["result"]
     assert (result.to_create, result.to_update) == (1, 1)

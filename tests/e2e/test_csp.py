@@ -130,7 +130,7 @@ def _pages(sales, deal, quote, job, *, manager: bool) -> list[str]:
             reverse("products:product-create"),
             reverse("inventory:stock-receive"),
             reverse("inventory:stock-transfer"),
-            reverse("customers:customer-import"),
+            reverse("imports:import-upload", args=["customers"]),
         ]
     return pages
 

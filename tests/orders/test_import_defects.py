@@ -12,9 +12,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from orders.models import Order, OrderLine
-from orders.views_import import SESSION_KEY
+from sms.views_imports import session_key
 from tests.orders.conftest import HISTORY_HEADER as HEADER
 
+SESSION_KEY = session_key("orders")
 pytestmark = pytest.mark.django_db
 
 
@@ -25,12 +26,12 @@ def _media(settings, tmp_path):
 
 def _preview(client, text: str):
     response = client.post(
-        reverse("orders:order-import"),
+        reverse("imports:import-upload", args=["orders"]),
         {"file": SimpleUploadedFile("orders.csv", text.encode(), "text/csv")},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     token = client.session[SESSION_KEY]["token"]
-    url = reverse("orders:order-import-preview", args=[token])
+    url = reverse("imports:import-preview", args=["orders", token])
     return url, client.get(url)
 
 

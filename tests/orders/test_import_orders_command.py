@@ -49,18 +49,18 @@ def test_bad_rows_are_printed_and_the_command_fails_writing_nothing(shop, mixed)
         "'NOPE'." in lines
     )
     assert any(line.startswith("line 9, column status: ") for line in lines)
-    assert "Orders with bad lines: H-2, H-3, H-4, H-5, H-6, H-7." in lines
-    assert (
-        "Rows: 9, would create: 2 orders (3 lines), already present: 0 orders "
-        "(0 rows), bad rows: 6. Nothing was written." in lines
-    )
+    assert "  Orders left out (a bad line): 6" in lines
+    assert "Rows: 9, bad rows: 6. Nothing was written." in lines
+    assert "  Orders to create: 2" in lines
+    assert "  Lines to create: 3" in lines
+    assert "  Orders already present, left unchanged: 0" in lines
     assert not Order.objects.exists()
 
 
 def test_good_rows_only_writes_the_good_orders_and_succeeds(shop, mixed):
     out, err = _run(mixed, good_rows_only=True)
-    assert "Rows: 9, created: 2 orders (3 lines)" in out
-    assert "bad rows: 6." in out
+    assert "Rows: 9, created: 2, updated: 0, bad rows: 6." in out
+    assert "Lines created: 3" in out
     assert "Import done." in out
     assert Order.objects.count() == 2
     assert "writing" in err  # the progress bar, on stderr
@@ -68,32 +68,34 @@ def test_good_rows_only_writes_the_good_orders_and_succeeds(shop, mixed):
 
 def test_a_clean_file_imports_and_a_second_run_skips_every_order(shop, good):
     out, err = _run(good)
-    assert "Rows: 3, created: 2 orders (3 lines), already present: 0 orders" in out
+    assert "Rows: 3, created: 2, updated: 0, bad rows: 0." in out
+    assert "Lines created: 3" in out
+    assert "Orders already present, left unchanged: 0" in out
     assert "checking" in err
     out, _err = _run(good)
     assert "line 2: Order A-1 already exists; left unchanged." in out
     assert "line 4: Order A-2 already exists; left unchanged." in out
-    assert "created: 0 orders (0 lines), already present: 2 orders (3 rows)" in out
+    assert "Rows: 3, created: 0, updated: 0, bad rows: 0." in out
+    assert "Orders already present, left unchanged: 2" in out
     assert Order.objects.count() == 2
 
 
 def test_long_lists_of_present_orders_are_cut_short_unless_verbose(
     shop, good, monkeypatch
 ):
-    monkeypatch.setattr(
-        "orders.management.commands.import_orders.LISTED", 1, raising=True
-    )
+    monkeypatch.setattr("sms.import_command.LISTED", 1, raising=True)
     _run(good)
     out, _err = _run(good)
     assert "Order A-2" not in out
-    assert "... and 1 more orders already present" in out
+    assert "... and 1 more (--verbosity 2 lists them all)." in out
     out, _err = _run(good, verbosity=2)
     assert "Order A-2 already exists" in out
 
 
 def test_dry_run_writes_nothing_and_fails_only_on_bad_rows(shop, good, mixed):
     out, err = _run(good, "--dry-run")
-    assert "would create: 2 orders (3 lines)" in out
+    assert "Orders to create: 2" in out
+    assert "Lines to create: 3" in out
     assert "Nothing was written." in out
     assert "checking" in err
     assert not Order.objects.exists()
@@ -103,14 +105,15 @@ def test_dry_run_writes_nothing_and_fails_only_on_bad_rows(shop, good, mixed):
 
 def test_problems_out_writes_the_bad_rows_with_a_reason(shop, mixed, tmp_path):
     report = tmp_path / "bad.csv"
-    out, _err = _run(mixed, good_rows_only=True, problems_out=str(report))
+    # --problems-out: the older name of --errors.
+    out, _err = _run(mixed, "--problems-out", report, good_rows_only=True)
     rows = list(csv.DictReader(report.open(encoding="utf-8")))
     assert [row["line"] for row in rows] == ["4", "5", "6", "7", "8", "9"]
     assert rows[0]["order_number"] == "H-2"
     assert rows[0]["reason"].startswith("customer: No customer has")
     assert f"Bad rows written to {report}" in out
     with pytest.raises(CommandError, match="no folder"):
-        _run(mixed, problems_out=str(tmp_path / "missing" / "bad.csv"))
+        _run(mixed, "--errors", tmp_path / "missing" / "bad.csv")
 
 
 def test_missing_and_unreadable_files_are_command_errors(shop, tmp_path):

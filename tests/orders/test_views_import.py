@@ -5,14 +5,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from orders.models import Order
-from orders.views_import import SESSION_KEY, UPLOAD_DIR
+from sms.views_imports import UPLOAD_DIR, session_key
 from tests.orders.conftest import HISTORY_HEADER as HEADER
 from tests.orders.test_importing import MIXED
 from tests.sms.factories import UserFactory
 
+SESSION_KEY = session_key("orders")
 pytestmark = pytest.mark.django_db
 
-IMPORT_URL = "/orders/import/"
+IMPORT_URL = "/imports/orders/"
 CLEAN = (
     HEADER
     + "A-1,C-1,2024-01-10,P-1,2,100,,,,,\n"
@@ -29,14 +30,14 @@ def _media(settings, tmp_path):
 def _upload(client, text: str | bytes):
     content = text.encode() if isinstance(text, str) else text
     return client.post(
-        reverse("orders:order-import"),
+        reverse("imports:import-upload", args=["orders"]),
         {"file": SimpleUploadedFile("orders.csv", content, "text/csv")},
     )
 
 
 def _preview_url(client) -> str:
     return reverse(
-        "orders:order-import-preview", args=[client.session[SESSION_KEY]["token"]]
+        "imports:import-preview", args=["orders", client.session[SESSION_KEY]["token"]]
     )
 
 
@@ -48,7 +49,7 @@ def _uploads() -> list[str]:
 
 
 def test_the_import_page_shows_the_form_and_the_columns(manager_client):
-    assert reverse("orders:order-import") == IMPORT_URL
+    assert reverse("imports:import-upload", args=["orders"]) == IMPORT_URL
     response = manager_client.get(IMPORT_URL)
     assert response.status_code == 200
     body = response.content.decode()
@@ -61,9 +62,9 @@ def test_the_import_page_shows_the_form_and_the_columns(manager_client):
 def test_sales_reps_and_users_without_the_permission_get_403(rep_client, client, shop):
     assert rep_client.get(IMPORT_URL).status_code == 403
     assert _upload(rep_client, CLEAN).status_code == 403
-    url = reverse("orders:order-import-preview", args=["0" * 32])
+    url = reverse("imports:import-preview", args=["orders", "0" * 32])
     assert rep_client.post(url, {"action": "import"}).status_code == 403
-    problems = reverse("orders:order-import-problems", args=["0" * 32])
+    problems = reverse("imports:import-problems", args=["orders", "0" * 32])
     assert rep_client.get(problems).status_code == 403
     client.force_login(UserFactory())
     assert client.get(IMPORT_URL).status_code == 403
@@ -74,7 +75,7 @@ def test_upload_preview_then_import_the_good_orders(manager_client, manager, sho
     response = _upload(manager_client, MIXED)
     assert response.status_code == 302
     token = manager_client.session[SESSION_KEY]["token"]
-    preview_url = reverse("orders:order-import-preview", args=[token])
+    preview_url = reverse("imports:import-preview", args=["orders", token])
     assert response.url == preview_url
     assert len(_uploads()) == 1
 
@@ -91,7 +92,7 @@ def test_upload_preview_then_import_the_good_orders(manager_client, manager, sho
     ]
     assert preview.context["result"].orders_to_create == 2
     assert "No customer has the external reference or e-mail" in body
-    assert "Import only the 2 good orders" in body
+    assert "Import only the 3 good rows" in body  # 2 orders, 3 lines
     assert 'value="import"' not in body  # no plain "Import" while rows are bad
     assert "Download bad rows (CSV)" in body
     assert not Order.objects.exists()  # nothing written by the preview
@@ -103,14 +104,21 @@ def test_upload_preview_then_import_the_good_orders(manager_client, manager, sho
     result = manager_client.get(done.url)
     assert result.context["done"] == {
         "created": 2,
-        "lines": 3,
-        "skipped": 0,
+        "updated": 0,
         "bad_rows": 6,
-        "rejected": 6,
+        "facts": [
+            ["Orders created", 2],
+            ["Lines created", 3],
+            ["Products created", 0],
+            ["Orders already present, left unchanged", 0],
+            ["Orders left out (a bad line)", 6],
+        ],
     }
-    assert "Orders imported: 2 created (3 lines)." in result.content.decode()
+    assert "Orders imported: 2 created, 0 updated." in result.content.decode()
     # The bad rows stay downloadable, as they were before the import.
-    download = manager_client.get(reverse("orders:order-import-problems", args=[token]))
+    download = manager_client.get(
+        reverse("imports:import-problems", args=["orders", token])
+    )
     assert download["Content-Type"].startswith("text/csv")
     text = download.content.decode("utf-8-sig")
     assert text.splitlines()[0].endswith(",line,reason")
@@ -142,7 +150,10 @@ def test_a_second_upload_of_the_same_file_shows_the_orders_as_present(
     _upload(manager_client, CLEAN)
     preview = manager_client.get(_preview_url(manager_client))
     body = preview.content.decode()
-    assert [s.number for s in preview.context["skipped"]] == ["A-1", "A-2"]
+    assert preview.context["notes"] == [
+        (2, "Order A-1 already exists; left unchanged."),
+        (4, "Order A-2 already exists; left unchanged."),
+    ]
     assert "Nothing new to import" in body
     assert 'value="import"' not in body
     assert preview.context["bad_rows"] == 0
@@ -170,7 +181,7 @@ def test_unreadable_files_get_an_error_next_to_the_file_field(manager_client):
 
 
 def test_the_page_refuses_files_too_large_for_a_request(manager_client, monkeypatch):
-    monkeypatch.setattr("orders.forms_import.MAX_IMPORT_ROWS", 2)
+    monkeypatch.setattr("sms.forms_imports.MAX_IMPORT_ROWS", 2)
     response = _upload(manager_client, CLEAN)
     assert "at most 2" in response.context["form"].errors["file"][0]
 
@@ -181,11 +192,11 @@ def test_a_token_from_another_session_opens_nothing(manager_client, client, shop
     other = UserFactory()
     other.user_permissions.add(Permission.objects.get(codename="import_order"))
     client.force_login(other)
-    url = reverse("orders:order-import-preview", args=[token])
+    url = reverse("imports:import-preview", args=["orders", token])
     response = client.post(url, {"action": "import"})
     assert response.status_code == 302
     assert response.url == IMPORT_URL
-    problems = client.get(reverse("orders:order-import-problems", args=[token]))
+    problems = client.get(reverse("imports:import-problems", args=["orders", token]))
     assert problems.status_code == 302
     assert not Order.objects.exists()
 

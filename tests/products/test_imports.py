@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from products.imports import product_row_validate, products_import
+from products.imports import DECLARATION, product_row_validate
 from products.models import Category, Product
+from sms.import_pipeline import import_run
 from sms.imports import RowError
 from tests.products.factories import ProductFactory
 from tests.sms.factories import AdminFactory
@@ -50,8 +51,8 @@ def _run(*args) -> tuple[str, str]:
 
 def test_command_imports_a_good_file_and_prints_a_progress_bar_and_summary(tmp_path):
     out, err = _run(_write(tmp_path, HEADER + GOOD_ROWS))
-    assert "Created 2, updated 0" in out
-    assert "Checking rows" in err and "2/2" in err
+    assert "Rows: 2, created: 2, updated: 0, bad rows: 0." in out
+    assert "checking" in err and "2/2" in err
     laptop = Product.objects.get(sku="LAP-1")
     assert laptop.category.path == "Computers > Laptops"
     assert laptop.list_price == Decimal("999.00")
@@ -64,21 +65,21 @@ def test_command_imports_a_good_file_and_prints_a_progress_bar_and_summary(tmp_p
 def test_command_reports_every_bad_row_with_its_line_and_writes_nothing(tmp_path):
     path = _write(tmp_path, HEADER + GOOD_ROWS + BAD_ROWS)
     out = StringIO()
-    with pytest.raises(CommandError, match=r"11 bad\. Nothing written"):
+    with pytest.raises(CommandError, match=r"11 bad row\(s\); nothing was written"):
         call_command("import_products", str(path), stdout=out, stderr=StringIO())
     report = out.getvalue()
     for line in range(4, 15):
         assert f"line {line}" in report, line
-    assert "line 5, name: Required." in report
-    assert "line 6, list_price:" in report
-    assert "line 7, category:" in report
-    assert "line 8, cost: Must not be negative." in report
-    assert "line 9, unit: Unknown unit 'crate'" in report
-    assert "line 10, tax_rate: Must be at most 100." in report
-    assert "line 11, active:" in report
-    assert "line 12, reorder_point: Must not be negative." in report
+    assert "line 5, column name: Required." in report
+    assert "line 6, column list_price:" in report
+    assert "line 7, column category:" in report
+    assert "line 8, column cost: Must not be negative." in report
+    assert "line 9, column unit: Unknown unit 'crate'" in report
+    assert "line 10, column tax_rate: Must be at most 100." in report
+    assert "line 11, column active:" in report
+    assert "line 12, column reorder_point: Must not be negative." in report
     assert "line 13: Duplicate of line 3 in this file." in report
-    assert "line 14, sku:" in report
+    assert "line 14, column sku:" in report
     assert not [row for row in report.splitlines() if row.startswith("line 3")]
     assert not Product.objects.exists()
     assert not Category.objects.exists()
@@ -86,7 +87,8 @@ def test_command_reports_every_bad_row_with_its_line_and_writes_nothing(tmp_path
 
 def test_command_dry_run_writes_nothing(tmp_path):
     out, _err = _run(_write(tmp_path, HEADER + GOOD_ROWS), "--dry-run")
-    assert "Dry run: nothing written." in out
+    assert "Rows: 2, bad rows: 0. Nothing was written." in out
+    assert "New products: 2" in out
     assert not Product.objects.exists()
     assert not Category.objects.exists()
 
@@ -99,8 +101,7 @@ def test_command_good_rows_only_writes_the_good_rows_and_the_bad_rows_file(tmp_p
         "--problems",
         problems,
     )
-    assert "Created 2" in out
-    assert "skipped 11 bad row(s)" in out
+    assert "Rows: 13, created: 2, updated: 0, bad rows: 11." in out
     assert set(Product.objects.values_list("sku", flat=True)) == {"LAP-1", "PAP-1"}
     rows = list(csv.DictReader(io.StringIO(problems.read_text())))
     assert [int(r["line"]) for r in rows] == list(range(4, 15))
@@ -113,7 +114,8 @@ def test_reimporting_the_same_file_is_idempotent_on_sku(tmp_path):
     _run(path)
     history = sum(p.history.count() for p in Product.objects.all())
     out, _err = _run(path)
-    assert "Created 0, updated 0, unchanged 2" in out
+    assert "created: 0, updated: 0, bad rows: 0." in out
+    assert "Unchanged: 2" in out
     assert Product.objects.count() == 2
     assert sum(p.history.count() for p in Product.objects.all()) == history
     assert Category.objects.count() == 3  # Computers, Laptops, Paper
@@ -127,7 +129,7 @@ def test_reimport_updates_changed_rows_and_keeps_blank_optional_values(tmp_path)
         "LAP-1,Laptop 14,Computers,949.00,700.00,\n",
     )
     out, _err = _run(path)
-    assert "Created 0, updated 1" in out
+    assert "created: 0, updated: 1" in out
     laptop = Product.objects.get(sku="LAP-1")
     assert laptop.list_price == Decimal("949.00")
     assert laptop.reorder_point == 7  # blank keeps the current value
@@ -144,7 +146,7 @@ def test_command_refuses_missing_and_unknown_columns(tmp_path):
 def test_the_documented_example_file_imports_cleanly(settings):
     path = settings.BASE_DIR / "docs" / "examples" / "products.csv"
     out, _err = _run(path)
-    assert "Created 5" in out
+    assert "created: 5" in out
     assert Product.objects.get(sku="FUR-2010").is_active is False
 
 
@@ -159,7 +161,7 @@ def test_an_exported_file_can_be_imported_again(manager_client):
     ProductFactory(sku="EXP-1", name="Exported")
     response = manager_client.get(reverse("products:product-list") + "?export=csv")
     text = response.content.decode("utf-8-sig")
-    result = products_import(file=io.StringIO(text), dry_run=True)
+    result, _planner = import_run(DECLARATION, file=io.StringIO(text), dry_run=True)
     assert result.problems == []
     assert result.rows == 1
 
@@ -175,7 +177,9 @@ def media(settings, tmp_path):
 
 def _upload(client, text: str):
     upload = SimpleUploadedFile("p.csv", text.encode(), content_type="text/csv")
-    return client.post(reverse("products:product-import"), {"file": upload})
+    return client.post(
+        reverse("imports:import-upload", args=["products"]), {"file": upload}
+    )
 
 
 def test_page_upload_preview_and_confirm(manager_client, manager, media):
@@ -186,15 +190,18 @@ def test_page_upload_preview_and_confirm(manager_client, manager, media):
     body = preview.content.decode()
     assert preview.status_code == 200
     assert 'data-testid="good-rows">2<' in body
-    assert "2 new" in body
+    assert "New products: <strong>2</strong>" in body
     assert not Product.objects.exists()  # the preview writes nothing
 
-    done = manager_client.post(preview_url)
+    done = manager_client.post(preview_url, {"action": "import"})
     assert done.status_code == 302
-    assert done.url == reverse("products:product-list")
+    assert done.url == preview_url  # the result
+    assert manager_client.get(done.url).context["done"]["created"] == 2
     assert Product.objects.count() == 2
     assert Product.objects.get(sku="LAP-1").history.get().history_user == manager
-    assert manager_client.get(preview_url).status_code == 404  # upload is gone
+    again = manager_client.post(preview_url, {"action": "import"})
+    assert again.status_code == 200  # the result again: the upload is gone
+    assert Product.objects.count() == 2
 
 
 def test_page_shows_every_bad_row_and_writes_nothing_unless_asked(
@@ -206,20 +213,22 @@ def test_page_shows_every_bad_row_and_writes_nothing_unless_asked(
     assert "Download bad rows" in body
     assert "Import only the 2 good rows" in body
 
-    refused = manager_client.post(preview_url)
+    refused = manager_client.post(preview_url, {"action": "import"})
     assert refused.status_code == 200
     assert "Nothing was imported" in refused.content.decode()
     assert not Product.objects.exists()
 
     problems = manager_client.get(
-        reverse("products:product-import-problems", args=[preview_url.split("/")[-2]])
+        reverse(
+            "imports:import-problems", args=["products", preview_url.split("/")[-2]]
+        )
     )
     assert problems["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(problems.content.decode("utf-8-sig"))))
     assert len(rows) == 11
     assert rows[0]["line"] == "4"
 
-    done = manager_client.post(preview_url, {"good_rows_only": "1"})
+    done = manager_client.post(preview_url, {"action": "import-good"})
     assert done.status_code == 302
     assert Product.objects.count() == 2
 
@@ -235,20 +244,26 @@ def test_another_users_upload_is_not_found(client, manager_client, media):
     from tests.sms.factories import ManagerFactory
 
     client.force_login(ManagerFactory())
-    assert client.get(preview_url).status_code == 404
-    assert client.post(preview_url).status_code == 404
+    upload_url = reverse("imports:import-upload", args=["products"])
+    assert client.get(preview_url).url == upload_url  # not waiting for them
+    assert client.post(preview_url, {"action": "import"}).url == upload_url
+    assert not Product.objects.exists()
 
 
 def test_page_cancel_deletes_the_upload(manager_client, media):
     preview_url = _upload(manager_client, HEADER + GOOD_ROWS).url
-    response = manager_client.post(preview_url, {"cancel": "1"})
+    response = manager_client.post(preview_url, {"action": "cancel"})
     assert response.status_code == 302
-    assert manager_client.get(preview_url).status_code == 404
+    assert not list(media.rglob("*.csv"))  # the upload is deleted
+    assert manager_client.get(preview_url).status_code == 302  # no longer waiting
     assert not Product.objects.exists()
 
 
 def test_reps_cannot_import(rep_client, media):
-    assert rep_client.get(reverse("products:product-import")).status_code == 403
+    assert (
+        rep_client.get(reverse("imports:import-upload", args=["products"])).status_code
+        == 403
+    )
     assert _upload(rep_client, HEADER + GOOD_ROWS).status_code == 403
 
 

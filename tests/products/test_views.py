@@ -47,7 +47,7 @@ def test_every_products_page_renders_for_a_manager(manager_client, settings, tmp
         reverse("products:product-create"),
         reverse("products:product-detail", args=[product.pk]),
         reverse("products:product-update", args=[product.pk]),
-        reverse("products:product-import"),
+        reverse("imports:import-upload", args=["products"]),
         reverse("products:category-list"),
         reverse("products:category-create"),
         reverse("products:category-update", args=[product.category.pk]),

@@ -23,6 +23,8 @@ from sms.models import ImportJob
 from tests.sms.conftest import post_lead
 from tests.sms.pages import routes
 
+IMPORT_KINDS = ("customers", "orders", "products")
+
 pytestmark = pytest.mark.django_db
 
 
@@ -57,8 +59,13 @@ def _arguments() -> dict:
             {"pk": c.customer_id, "contact_pk": c.pk} for c in Contact.objects.all()
         ],
         "customers:task-done": _pks(Task),
-        "customers:customer-import-preview": [{"token": "no-such-token"}],
-        "customers:customer-import-problems": [{"token": "no-such-token"}],
+        "imports:import-upload": [{"kind": k} for k in IMPORT_KINDS],
+        "imports:import-preview": [
+            {"kind": k, "token": "no-such-token"} for k in IMPORT_KINDS
+        ],
+        "imports:import-problems": [
+            {"kind": k, "token": "no-such-token"} for k in IMPORT_KINDS
+        ],
         "opportunities:opportunity-detail": _pks(Opportunity),
         "opportunities:opportunity-update": _pks(Opportunity),
         "opportunities:opportunity-move": _pks(Opportunity),
@@ -88,8 +95,6 @@ def _arguments() -> dict:
             )
         },
         "orders:email-retry": _pks(OrderEmail),
-        "orders:order-import-preview": [{"token": "no-such-token"}],
-        "orders:order-import-problems": [{"token": "no-such-token"}],
         "orders:shipment-packing-slip": [
             {"pk": s.order_id, "shipment_pk": s.pk} for s in Shipment.objects.all()
         ],
@@ -98,8 +103,6 @@ def _arguments() -> dict:
         ],
         "products:product-detail": _pks(Product),
         "products:product-update": _pks(Product),
-        "products:product-import-preview": [{"token": "no-such-token"}],
-        "products:product-import-problems": [{"token": "no-such-token"}],
         "products:category-update": _pks(Category),
         "inventory:product-stock": _pks(Product),
         "inventory:warehouse_update": _pks(Warehouse),

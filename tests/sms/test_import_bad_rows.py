@@ -25,9 +25,9 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _upload(client, url_name: str, text: str):
+def _upload(client, kind: str, text: str):
     response = client.post(
-        reverse(url_name),
+        reverse("imports:import-upload", args=[kind]),
         {"file": SimpleUploadedFile("file.csv", text.encode(), "text/csv")},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -48,7 +48,7 @@ def _quoted(text: str) -> str:
 def test_customer_bad_rows_escape_formulas(manager_client):
     preview = _upload(
         manager_client,
-        "customers:customer-import",
+        "customers",
         f"name,email\n{_quoted(FORMULA)},not-an-email\n",
     )
     rows = _bad_rows(manager_client.get(preview + "bad-rows.csv"))
@@ -59,10 +59,10 @@ def test_customer_bad_rows_escape_formulas(manager_client):
 def test_product_bad_rows_escape_formulas(manager_client):
     preview = _upload(
         manager_client,
-        "products:product-import",
+        "products",
         f"sku,name,category,list_price,cost\nP-1,{_quoted(FORMULA)},Tools,abc,1\n",
     )
-    rows = _bad_rows(manager_client.get(preview + "problems.csv"))
+    rows = _bad_rows(manager_client.get(preview + "bad-rows.csv"))
     assert rows[0]["name"] == "'" + FORMULA
     assert rows[0]["list_price"] == "abc"
 
@@ -71,7 +71,7 @@ def test_product_bad_rows_escape_formulas(manager_client):
 def test_order_bad_rows_escape_formulas_in_values_and_reasons(manager_client):
     preview = _upload(
         manager_client,
-        "orders:order-import",
+        "orders",
         HISTORY_HEADER + f"A-1,{_quoted(FORMULA)},2024-01-10,P-1,1,10,,,,,\n",
     )
     rows = _bad_rows(manager_client.get(preview + "bad-rows.csv"))
@@ -82,7 +82,7 @@ def test_order_bad_rows_escape_formulas_in_values_and_reasons(manager_client):
 def test_reasons_that_start_like_a_formula_are_escaped(manager_client):
     preview = _upload(
         manager_client,
-        "customers:customer-import",
+        "customers",
         "name,email\n=1+1,not-an-email\n",
     )
     rows = _bad_rows(manager_client.get(preview + "bad-rows.csv"))
@@ -96,7 +96,7 @@ def test_reasons_that_start_like_a_formula_are_escaped(manager_client):
 def test_an_escaped_bad_rows_file_imports_back_as_typed(manager_client, rep):
     preview = _upload(
         manager_client,
-        "customers:customer-import",
+        "customers",
         f"name,email,owner\n{_quoted(FORMULA)},not-an-email,{rep.username}\n",
     )
     text = manager_client.get(preview + "bad-rows.csv").content.decode("utf-8-sig")
@@ -105,6 +105,6 @@ def test_an_escaped_bad_rows_file_imports_back_as_typed(manager_client, rep):
     writer = csv.writer(fixed)
     writer.writerow(["name", "owner"])
     writer.writerow([rows[0]["name"], rows[0]["owner"]])
-    preview = _upload(manager_client, "customers:customer-import", fixed.getvalue())
+    preview = _upload(manager_client, "customers", fixed.getvalue())
     manager_client.post(preview, {"action": "import"})
     assert Customer.objects.get().name == FORMULA
