@@ -26,8 +26,8 @@ from orders.forms import (
 from orders.models import Order, OrderEmail
 from orders.tables import OrderTable, OverdueTable
 from sms.concurrency import StaleEdit, stale_edit_show
-from sms.exports import table_export_response
 from sms.idempotency import post_once
+from sms.lists import FilteredTableView
 from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
@@ -54,53 +54,38 @@ EXPORT_KINDS = dict.fromkeys(
 )
 
 
-def _export_row(order: Order) -> list:
-    return [
-        order.number,
-        order.order_date,
-        order.customer.name,
-        order.customer.external_ref,
-        order.owner.get_username(),
-        order.get_status_display(),
-        order.subtotal,
-        order.discount_total,
-        order.net_total,
-        order.tax_total,
-        order.shipping_charge,
-        order.total,
-        order.amount_paid,
-        order.balance_due,
-        order.get_payment_status_display() if order.status in Order.BILLABLE else "",
-        order.due_date,
-    ]
-
-
-class OrderListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
+class OrderListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "orders.view_order"
     table_class = OrderTable
     template_name = "orders/order_list.html"
+    export_name = "orders"
+    export_headers = EXPORT_HEADERS
+    export_kinds = EXPORT_KINDS
 
-    def get(self, request, *args, **kwargs):
-        self.filterset = selectors.order_filter(user=request.user, data=request.GET)
-        export = request.GET.get("export")
-        if export:
-            rows = (_export_row(o) for o in self.filterset.qs.iterator(chunk_size=2000))
-            return table_export_response(
-                filename=f"orders-{timezone.localdate().isoformat()}",
-                fmt=export,
-                headers=EXPORT_HEADERS,
-                rows=rows,
-                kinds=EXPORT_KINDS,
-            )
-        return super().get(request, *args, **kwargs)
+    def get_filterset(self):
+        return selectors.order_filter(user=self.request.user, data=self.request.GET)
 
-    def get_queryset(self):
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        return context
+    def export_row(self, order: Order) -> list:
+        return [
+            order.number,
+            order.order_date,
+            order.customer.name,
+            order.customer.external_ref,
+            order.owner.get_username(),
+            order.get_status_display(),
+            order.subtotal,
+            order.discount_total,
+            order.net_total,
+            order.tax_total,
+            order.shipping_charge,
+            order.total,
+            order.amount_paid,
+            order.balance_due,
+            order.get_payment_status_display()
+            if order.status in Order.BILLABLE
+            else "",
+            order.due_date,
+        ]
 
 
 class OverdueListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
