@@ -22,6 +22,7 @@ from orders.forms import (
     OrderForm,
     PaymentForm,
     ShipmentForm,
+    line_initial,
 )
 from orders.models import Order, OrderEmail
 from orders.tables import OrderTable, OverdueTable
@@ -127,19 +128,6 @@ class OrderDetailView(PermissionRequiredMixin, DetailView):
 # The order form -------------------------------------------------------------------
 
 
-def _line_inputs(formset) -> list[services.LineInput]:
-    return [
-        services.LineInput(
-            product=data["product"],
-            quantity=data["quantity"],
-            unit_price=data.get("unit_price"),
-            discount_percent=data.get("discount_percent") or 0,
-        )
-        for data in (form.cleaned_data for form in formset.forms)
-        if data.get("product") and not data.get("DELETE")
-    ]
-
-
 def _form_page(request, *, form, formset, order=None):
     return render(
         request,
@@ -171,7 +159,7 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
                     discount_percent=data["discount_percent"],
                     shipping_charge=data["shipping_charge"],
                     notes=data["notes"],
-                    lines=_line_inputs(formset),
+                    lines=formset.line_inputs(),
                     created_by=user,
                 )
             except ValidationError as exc:
@@ -217,7 +205,7 @@ def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                     discount_percent=data["discount_percent"],
                     shipping_charge=data["shipping_charge"],
                     notes=data["notes"],
-                    lines=_line_inputs(formset),
+                    lines=formset.line_inputs(),
                     version=data["version"],
                 )
             except StaleEdit as exc:
@@ -243,15 +231,7 @@ def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
         formset = LineFormSet(
             prefix="lines",
-            initial=[
-                {
-                    "product": line.product,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price.normalize(),
-                    "discount_percent": line.discount_percent,
-                }
-                for line in order.lines.select_related("product")
-            ],
+            initial=line_initial(order.lines.select_related("product")),
         )
     return _form_page(request, form=form, formset=formset, order=order)
 
