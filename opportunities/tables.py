@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from opportunities.models import Opportunity, Stage
-from sms.tables import MoneyColumn, OwnerColumn
+from sms.tables import MoneyColumn, OwnerColumn, badge
 
 STAGE_BADGES = {
     Stage.LEAD: "text-bg-light border",
@@ -17,11 +17,7 @@ RIGHT = {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}}
 
 
 def stage_badge(opportunity: Opportunity) -> str:
-    return format_html(
-        '<span class="badge {}">{}</span>',
-        STAGE_BADGES[opportunity.stage],
-        opportunity.get_stage_display(),
-    )
+    return badge(STAGE_BADGES[opportunity.stage], opportunity.get_stage_display())
 
 
 class OpportunityTable(tables.Table):

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from orders.models import Order
-from sms.tables import MoneyColumn, OwnerColumn
+from sms.tables import MoneyColumn, OwnerColumn, badge
 
 STATUS_BADGES = {
     Order.Status.DRAFT: "text-bg-secondary",
@@ -20,11 +20,7 @@ PAYMENT_BADGES = {
 
 
 def status_badge(order: Order) -> str:
-    return format_html(
-        '<span class="badge {}">{}</span>',
-        STATUS_BADGES[order.status],
-        order.get_status_display(),
-    )
+    return badge(STATUS_BADGES[order.status], order.get_status_display())
 
 
 def payment_badge(order: Order) -> str:
@@ -34,10 +30,8 @@ def payment_badge(order: Order) -> str:
         return format_html(
             '<span class="badge text-bg-danger">Overdue {} d</span>', order.days_overdue
         )
-    return format_html(
-        '<span class="badge {}">{}</span>',
-        PAYMENT_BADGES[order.payment_status],
-        order.get_payment_status_display(),
+    return badge(
+        PAYMENT_BADGES[order.payment_status], order.get_payment_status_display()
     )
 
 

@@ -1,8 +1,14 @@
-"""Columns the list tables share: money amounts and the rep who owns a row."""
+"""What the list tables share: money amounts, the rep who owns a row, badges."""
 
 import django_tables2 as tables
+from django.utils.html import format_html
 
 from sms.templatetags.sms_tags import money, user_name
+
+
+def badge(css: str, text) -> str:
+    """A Bootstrap badge of class ``css`` (text-bg-...) saying ``text``."""
+    return format_html('<span class="badge {}">{}</span>', css, text)
 
 
 class MoneyColumn(tables.Column):
