@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.db.models import Count, Max, Min
 
 from analytics.models import CustomerSegment, DriverValue, ForecastDriver, JobRun
+from sms.admin import ReadOnlyAdminMixin
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "pk",
         "kind",
@@ -27,15 +28,9 @@ class JobRunAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("started_by",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CustomerSegment)
-class CustomerSegmentAdmin(admin.ModelAdmin):
+class CustomerSegmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: rows are written by segmentation runs."""
 
     list_display = (
@@ -47,12 +42,6 @@ class CustomerSegmentAdmin(admin.ModelAdmin):
     search_fields = ("=job__id", "customer__name")
     list_select_related = ("job", "customer")
     raw_id_fields = ("job", "customer")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class DriverValueInline(admin.TabularInline):

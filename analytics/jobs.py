@@ -54,7 +54,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from analytics.models import JobRun
-from sms.broker import enqueue
+from sms.job_rows import job_row_enqueue, queued_before
 
 logger = logging.getLogger(__name__)
 Status = JobRun.Status
@@ -123,22 +123,10 @@ def _enqueue(job_id: int, *, again: bool = False) -> bool:
     Returns whether the broker took the message."""
     from analytics.tasks import job_run as job_run_task
 
-    result = enqueue(job_run_task, (job_id,), what=f"Job {job_id}")
-    if result is None:
-        JobRun.objects.filter(pk=job_id, status=Status.QUEUED).update(
-            message=_(
-                "Waiting: the job queue is unavailable right now. The job is sent "
-                "again every 5 minutes and runs once the queue is back."
-            )[:255]
-        )
-        return False
-    # Eager mode (no broker) has already run the job; only fill the id if unset.
-    JobRun.objects.filter(pk=job_id, task_id="").update(task_id=result.id or "")
-    if again:
-        JobRun.objects.filter(pk=job_id, status=Status.QUEUED).update(
-            message=_("Sent to the workers again; waiting for one to start it")
-        )
-    return True
+    queued = JobRun.objects.filter(status=Status.QUEUED)
+    return job_row_enqueue(
+        queued, job_run_task, job_id, again=again, what=f"Job {job_id}"
+    )
 
 
 def job_start(
@@ -393,12 +381,6 @@ def jobs_requeue_waiting(
     """
     now = now or timezone.now()
     queued = JobRun.objects.filter(status=Status.QUEUED)
-
-    def queued_before(cutoff: datetime) -> Q:
-        return Q(heartbeat_at__lt=cutoff) | Q(
-            heartbeat_at__isnull=True, created_at__lt=cutoff
-        )
-
     given_up = queued.filter(queued_before(now - give_up_after)).update(
         status=Status.FAILED,
         finished_at=now,

@@ -4,13 +4,13 @@ from django.contrib.auth import get_user_model
 from customers.models import Contact, Customer, Interaction, Task
 from customers.selectors import owner_choices
 from customers.services import tags_parse
-from sms.concurrency import form_version_set, version_field
+from sms.concurrency import VersionedEditMixin, version_field
 from sms.widgets import DateInput
 
 User = get_user_model()
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(VersionedEditMixin, forms.ModelForm):
     tags = forms.CharField(
         required=False,
         help_text="Comma-separated, e.g. vip, wholesale, newsletter.",
@@ -53,10 +53,6 @@ class CustomerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
-            if not self.is_bound:
-                form_version_set(self, self.instance.version)
-        else:
-            del self.fields["version"]
         self.fields["name"].error_messages["required"] = "Give the customer a name."
 
     def clean_name(self):
@@ -87,19 +83,12 @@ class ReassignForm(forms.Form):
         self.fields["customers"].queryset = customers_qs
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(VersionedEditMixin, forms.ModelForm):
     version = version_field()
 
     class Meta:
         model = Contact
         fields = ["name", "title", "email", "phone", "is_primary"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            del self.fields["version"]
-        elif not self.is_bound:
-            form_version_set(self, self.instance.version)
 
 
 class InteractionForm(forms.ModelForm):

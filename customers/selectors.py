@@ -14,6 +14,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.list_filters import list_filters_for
 from customers.models import Customer, Interaction, Tag, Task
@@ -23,8 +24,40 @@ from sms.roles import user_is_manager
 User = get_user_model()
 
 
-class CustomerFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+class OwnerFilterSet(django_filters.FilterSet):
+    """A list's filters: a search box over ``search_fields`` and, for managers only,
+    the owner (a rep's list holds only their own rows anyway)."""
+
+    search_fields: tuple[str, ...] = ()
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), label=_("Sales rep"), empty_label=_("Any rep")
+    )
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if user is not None and user_is_manager(user):
+            self.filters["owner"].queryset = owner_choices()
+        else:
+            del self.filters["owner"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(self.search_condition(value))
+
+    def search_condition(self, value: str) -> Q:
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return condition
+
+
+class CustomerFilter(OwnerFilterSet):
+    search_fields = ("name", "email", "city")
+
     owner = django_filters.ModelChoiceFilter(
         queryset=User.objects.none(), label="Owner", empty_label="Any owner"
     )
@@ -56,12 +89,8 @@ class CustomerFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, user=None, **kwargs):
         data = data.copy() if data is not None else {}
         data.setdefault("status", "active")
-        super().__init__(data, *args, **kwargs)
+        super().__init__(data, *args, user=user, **kwargs)
         self.filters["region"].extra["choices"] = [(r, r) for r in customer_regions()]
-        if user is not None and user_is_manager(user):
-            self.filters["owner"].queryset = owner_choices()
-        else:
-            del self.filters["owner"]
         if user is not None:
             self._add_registered_filters(user)
 
@@ -80,19 +109,12 @@ class CustomerFilter(django_filters.FilterSet):
                 ),
             )
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = (
-            Q(name__icontains=value)
-            | Q(email__icontains=value)
-            | Q(city__icontains=value)
-        )
+    def search_condition(self, value: str) -> Q:
+        condition = super().search_condition(value)
         digits = re.sub(r"\D", "", value)
         if len(digits) >= 4:
             condition |= Q(phone_key__contains=digits.lstrip("0"))
-        return queryset.filter(condition)
+        return condition
 
     def filter_status(self, queryset, name, value):
         if value == "active":

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html_join
 
 from customers.models import Customer
+from sms.tables import OwnerColumn
 
 
 class CustomerTable(tables.Table):
@@ -18,7 +19,7 @@ class CustomerTable(tables.Table):
     region = tables.Column()
     industry = tables.Column()
     source_channel = tables.Column(verbose_name="Channel")
-    owner = tables.Column(order_by=("owner__first_name", "owner__last_name"))
+    owner = OwnerColumn()
     tags = tables.Column(empty_values=(), orderable=False)
     created_at = tables.DateColumn(verbose_name="Created", format="Y-m-d")
 
@@ -45,9 +46,6 @@ class CustomerTable(tables.Table):
         super().__init__(*args, **kwargs)
         if not selectable:
             self.columns.hide("customers")
-
-    def render_owner(self, value):
-        return value.get_full_name() or value.get_username()
 
     def render_tags(self, record):
         # tags are prefetched by the selector: no query per row.

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView, TemplateView
-from django_tables2.views import SingleTableView
 
 from customers import selectors, services
 from customers.forms import (
@@ -23,9 +22,8 @@ from customers.lookup import customer_label, customer_lookup
 from customers.panels import panels_render
 from customers.tables import CustomerTable
 from sms.concurrency import StaleEdit, stale_edit_show
-from sms.exports import table_export_response
 from sms.idempotency import PostOnceMixin
-from sms.pagination import BoundedTableMixin
+from sms.lists import FilteredTableView
 
 EXPORT_HEADERS = [
     "external_ref",
@@ -48,60 +46,47 @@ EXPORT_HEADERS = [
 ]
 
 
-class CustomerListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
+class CustomerListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "customers.view_customer"
     table_class = CustomerTable
     template_name = "customers/customer_list.html"
-    # The table paginates (BoundedTableMixin); a view-level paginate_by would count
+    export_name = "customers"
+    export_headers = EXPORT_HEADERS
+    # The table paginates (FilteredTableView); a view-level paginate_by would count
     # the rows twice.
 
-    def get(self, request, *args, **kwargs):
-        self.filterset = selectors.customer_filter(user=request.user, data=request.GET)
-        export = request.GET.get("export")
-        if export:
-            return self._export(export)
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        return self.filterset.qs
+    def get_filterset(self):
+        return selectors.customer_filter(user=self.request.user, data=self.request.GET)
 
     def get_table_kwargs(self):
         return {"selectable": self.request.user.has_perm("customers.reassign_customer")}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
         if self.request.user.has_perm("customers.reassign_customer"):
             context["owners"] = selectors.owner_choices()
         return context
 
-    def _export(self, fmt: str) -> HttpResponse:
-        rows = (
-            [
-                c.external_ref,
-                c.kind,
-                c.name,
-                c.email,
-                c.phone,
-                c.street,
-                c.city,
-                c.region,
-                c.postal_code,
-                c.country,
-                c.industry,
-                c.source_channel,
-                ", ".join(t.name for t in c.tags.all()),
-                c.owner.get_username(),
-                c.notes,
-                "yes" if c.is_active else "no",
-                timezone.localtime(c.created_at),
-            ]
-            for c in self.filterset.qs.iterator(chunk_size=2000)
-        )
-        stamp = timezone.localdate().isoformat()
-        return table_export_response(
-            filename=f"customers-{stamp}", fmt=fmt, headers=EXPORT_HEADERS, rows=rows
-        )
+    def export_row(self, customer) -> list:
+        return [
+            customer.external_ref,
+            customer.kind,
+            customer.name,
+            customer.email,
+            customer.phone,
+            customer.street,
+            customer.city,
+            customer.region,
+            customer.postal_code,
+            customer.country,
+            customer.industry,
+            customer.source_channel,
+            ", ".join(t.name for t in customer.tags.all()),
+            customer.owner.get_username(),
+            customer.notes,
+            "yes" if customer.is_active else "no",
+            timezone.localtime(customer.created_at),
+        ]
 
 
 class CustomerDetailView(PermissionRequiredMixin, DetailView):

@@ -9,17 +9,7 @@ from django.utils.http import urlencode
 
 from inventory.models import LowStockAlert, StockItem, StockMovement, Warehouse
 from inventory.services import low_stock_alerts_sync
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from sms.admin import LedgerAdminMixin
 
 
 @admin.register(Warehouse)
@@ -37,7 +27,7 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockItem)
-class StockItemAdmin(ReadOnlyAdmin):
+class StockItemAdmin(LedgerAdminMixin, admin.ModelAdmin):
     list_display = (
         "product",
         "warehouse",
@@ -75,7 +65,7 @@ class StockItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
+class StockMovementAdmin(LedgerAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
@@ -110,7 +100,7 @@ class AlertStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(LowStockAlert)
-class LowStockAlertAdmin(ReadOnlyAdmin):
+class LowStockAlertAdmin(LedgerAdminMixin, admin.ModelAdmin):
     list_display = (
         "product",
         "opened_at",

@@ -24,7 +24,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import LowStockAlert, StockItem, StockMovement, Warehouse
-from products.models import Category, Product
+from products.models import Product
+from products.selectors import CatalogueFilter
 
 
 def suggested_reorder_quantity(
@@ -88,19 +89,11 @@ def warehouse_totals(*, user: AbstractBaseUser) -> QuerySet[Warehouse]:
 # Stock overview -----------------------------------------------------------------------
 
 
-class StockFilter(django_filters.FilterSet):
+class StockFilter(CatalogueFilter):
     q = django_filters.CharFilter(
         method="search",
         label=_("Search"),
         widget=forms.TextInput(attrs={"placeholder": _("SKU or name")}),
-    )
-    category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.select_related("parent").order_by(
-            "parent__name", "name"
-        ),
-        method="in_category",
-        label=_("Category"),
-        empty_label=_("All categories"),
     )
     low = django_filters.BooleanFilter(
         method="below_reorder_point",
@@ -111,14 +104,6 @@ class StockFilter(django_filters.FilterSet):
     class Meta:
         model = Product
         fields = ["q", "category", "low"]
-
-    def search(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(Q(sku__icontains=word) | Q(name__icontains=word))
-        return queryset
-
-    def in_category(self, queryset, name, value):
-        return queryset.filter(Q(category=value) | Q(category__parent=value))
 
     def below_reorder_point(self, queryset, name, value):
         if not value:

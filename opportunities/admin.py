@@ -35,6 +35,7 @@ from opportunities.services import (
     opportunity_move,
     opportunity_update,
 )
+from sms.admin import LedgerAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from sms.concurrency import VersionedAdminMixin
 from sms.roles import SALES_REP
 
@@ -43,28 +44,13 @@ from sms.roles import SALES_REP
 FAIRNESS_DAYS = 30
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class StageChangeInline(_ReadOnlyInline):
+class StageChangeInline(ReadOnlyInline):
     model = StageChange
     fields = ("created_at", "from_stage", "to_stage", "user")
     readonly_fields = fields
 
 
-class LeadAssignmentInline(_ReadOnlyInline):
+class LeadAssignmentInline(ReadOnlyInline):
     model = LeadAssignment
     fields = ("created_at", "assigned_to", "rule", "reason")
     readonly_fields = fields
@@ -277,7 +263,7 @@ class AssignmentSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadAssignment)
-class LeadAssignmentAdmin(admin.ModelAdmin):
+class LeadAssignmentAdmin(LedgerAdminMixin, admin.ModelAdmin):
     """The audit of lead assignment: who got which lead, by which rule, and why."""
 
     list_display = ("created_at", "opportunity", "assigned_to", "rule", "reason")
@@ -286,29 +272,14 @@ class LeadAssignmentAdmin(admin.ModelAdmin):
     list_select_related = ("opportunity", "assigned_to")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(FollowUpDigest)
-class FollowUpDigestAdmin(admin.ModelAdmin):
+class FollowUpDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Which reps got their daily follow-up digest (one row per rep per day)."""
 
     list_display = ("day", "user", "opportunities", "tasks", "sent_at")
     list_filter = ("day", ("user", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # End of pipeline -------------------------------------------------------------------
@@ -317,12 +288,10 @@ class FollowUpDigestAdmin(admin.ModelAdmin):
 # Quotes ----------------------------------------------------------------------------
 
 
-class QuoteLineInline(admin.TabularInline):
+class QuoteLineInline(ReadOnlyInline):
     """A quote's lines: read-only (prices are copied by quote_create/quote_update)."""
 
     model = QuoteLine
-    extra = 0
-    can_delete = False
     fields = (
         "position",
         "sku",
@@ -335,12 +304,6 @@ class QuoteLineInline(admin.TabularInline):
         "tax_amount",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class QuoteEmailInline(admin.TabularInline):

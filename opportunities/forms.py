@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.lookup import CustomerLookupField
 from customers.selectors import owner_choices
 from opportunities.models import OPEN_STAGES, LostReason, Opportunity, Stage
-from sms.concurrency import form_version_set, version_field
+from sms.concurrency import VersionedEditMixin, version_field
 from sms.roles import user_is_manager
 from sms.widgets import DateInput
 
@@ -24,7 +24,7 @@ class OptionalCustomerLookupField(CustomerLookupField):
         return super().clean(value)
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(VersionedEditMixin, forms.ModelForm):
     """New and existing opportunities. A customer, or for a new lead the company
     (and contact) it comes from. The stage is only chosen on creation; after that
     it moves through the move form."""
@@ -88,10 +88,6 @@ class OpportunityForm(forms.ModelForm):
             self.fields["probability"].help_text = ""
             if self.instance.customer_id and not self.is_bound:
                 self.initial["customer"] = self.instance.customer
-            if not self.is_bound:
-                form_version_set(self, self.instance.version)
-        else:
-            del self.fields["version"]
         if user_is_manager(user):
             self.fields["owner"].queryset = owner_choices()
             if editing:

@@ -14,7 +14,6 @@ from django.db.models import (
     Count,
     F,
     Prefetch,
-    Q,
     QuerySet,
     Sum,
     Value,
@@ -23,7 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from customers.selectors import owner_choices
+from customers.selectors import OwnerFilterSet
 from opportunities.models import (
     CLOSED_STAGES,
     OPEN_STAGES,
@@ -156,8 +155,9 @@ def _month(value):
 # Pages: the list, the board, one opportunity, the customer panel ------------------
 
 
-class OpportunityFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+class OpportunityFilter(OwnerFilterSet):
+    search_fields = ("title", "customer__name", "lead_company", "lead_contact")
+
     stage = django_filters.ChoiceFilter(
         choices=Stage.choices, empty_label=_("Any stage")
     )
@@ -166,9 +166,6 @@ class OpportunityFilter(django_filters.FilterSet):
         method="filter_status",
         label=_("Open or closed"),
         empty_label=_("Either"),
-    )
-    owner = django_filters.ModelChoiceFilter(
-        queryset=owner_choices().none(), label=_("Sales rep"), empty_label=_("Any rep")
     )
     source_channel = django_filters.ChoiceFilter(
         choices=Customer.Channel.choices, label=_("Source"), empty_label=_("Any source")
@@ -201,24 +198,6 @@ class OpportunityFilter(django_filters.FilterSet):
             "close_to",
             "customer",
         ]
-
-    def __init__(self, data=None, *args, user=None, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        if user is not None and user_is_manager(user):
-            self.filters["owner"].queryset = owner_choices()
-        else:
-            del self.filters["owner"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(customer__name__icontains=value)
-            | Q(lead_company__icontains=value)
-            | Q(lead_contact__icontains=value)
-        )
 
     def filter_status(self, queryset, name, value):
         if value == "open":

@@ -263,22 +263,7 @@ def opportunity_move(
 
 def _quote_lines_write(*, quote: Quote, lines: Iterable[LineInput]) -> None:
     priced = lines_price(lines=lines)
-    rows = [
-        QuoteLine(
-            quote=quote,
-            position=p.position,
-            product=p.product,
-            sku=p.product.sku,
-            description=p.product.name,
-            quantity=p.quantity,
-            unit_price=p.unit_price,
-            discount_percent=p.discount_percent,
-            tax_rate=p.product.tax_rate,
-            net_amount=p.amounts.net,
-            tax_amount=p.amounts.tax,
-        )
-        for p in priced
-    ]
+    rows = [QuoteLine(quote=quote, **p.stored_fields()) for p in priced]
     amounts = [p.amounts for p in priced]
     totals = order_amounts(lines=amounts, shipping=ZERO)
     quote.lines.all().delete()

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from opportunities.models import Opportunity, Stage
-from sms.templatetags.sms_tags import money
+from sms.tables import MoneyColumn, OwnerColumn, badge
 
 STAGE_BADGES = {
     Stage.LEAD: "text-bg-light border",
@@ -17,11 +17,7 @@ RIGHT = {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}}
 
 
 def stage_badge(opportunity: Opportunity) -> str:
-    return format_html(
-        '<span class="badge {}">{}</span>',
-        STAGE_BADGES[opportunity.stage],
-        opportunity.get_stage_display(),
-    )
+    return badge(STAGE_BADGES[opportunity.stage], opportunity.get_stage_display())
 
 
 class OpportunityTable(tables.Table):
@@ -31,13 +27,11 @@ class OpportunityTable(tables.Table):
         order_by=("customer__name", "lead_company"),
         verbose_name="Company",
     )
-    owner = tables.Column(
-        verbose_name="Sales rep", order_by=("owner__first_name", "owner__last_name")
-    )
+    owner = OwnerColumn(verbose_name="Sales rep")
     stage = tables.Column()
-    amount = tables.Column(attrs=RIGHT)
+    amount = MoneyColumn(attrs=RIGHT)
     probability = tables.Column(verbose_name="Prob.", attrs=RIGHT)
-    weighted = tables.Column(verbose_name="Weighted", attrs=RIGHT)
+    weighted = MoneyColumn(verbose_name="Weighted", attrs=RIGHT)
     # A web lead has no expected close date yet; DateColumn renders even empty
     # values, so render_expected_close_date handles None itself.
     expected_close_date = tables.DateColumn(format="Y-m-d", verbose_name="Closes")
@@ -72,20 +66,11 @@ class OpportunityTable(tables.Table):
             record.lead_company,
         )
 
-    def render_owner(self, value):
-        return value.get_full_name() or value.get_username()
-
     def render_stage(self, record):
         return stage_badge(record)
 
-    def render_amount(self, value):
-        return money(value)
-
     def render_probability(self, value):
         return f"{value} %"
-
-    def render_weighted(self, value):
-        return money(value)
 
     def render_expected_close_date(self, record, value):
         if value is None:

@@ -16,7 +16,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
-from django_tables2.views import SingleTableView
 
 from customers.lookup import customer_label
 from customers.selectors import customer_scope, owner_choices
@@ -26,10 +25,10 @@ from opportunities.forms import MoveForm, OpportunityForm
 from opportunities.models import OPEN_STAGES, Opportunity, Stage
 from opportunities.tables import STAGE_BADGES, OpportunityTable
 from sms.concurrency import StaleEdit, stale_edit_show
-from sms.exports import table_export_response
 from sms.idempotency import post_once
+from sms.lists import FilteredTableView
 from sms.money import ZERO
-from sms.pagination import BoundedTableMixin, id_param
+from sms.pagination import id_param
 from sms.roles import user_is_manager
 from sms.templatetags.sms_tags import money
 
@@ -53,54 +52,37 @@ EXPORT_HEADERS = [
 EXPORT_KINDS = {"amount": "money", "probability": "int", "weighted": "money"}
 
 
-def _export_row(opportunity: Opportunity) -> list:
-    return [
-        opportunity.title,
-        opportunity.company,
-        opportunity.customer.external_ref if opportunity.customer_id else "",
-        opportunity.lead_contact,
-        opportunity.lead_email,
-        opportunity.owner.get_username() if opportunity.owner_id else "",
-        opportunity.get_stage_display(),
-        opportunity.amount,
-        opportunity.probability,
-        opportunity.weighted_amount,
-        opportunity.expected_close_date,
-        opportunity.get_source_channel_display(),
-        opportunity.next_step,
-        opportunity.created_at,
-        opportunity.closed_at,
-    ]
-
-
-class OpportunityListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
+class OpportunityListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "opportunities.view_opportunity"
     table_class = OpportunityTable
     template_name = "opportunities/opportunity_list.html"
+    export_name = "opportunities"
+    export_headers = EXPORT_HEADERS
+    export_kinds = EXPORT_KINDS
 
-    def get(self, request, *args, **kwargs):
-        self.filterset = selectors.opportunity_filter(
-            user=request.user, data=request.GET
+    def get_filterset(self):
+        return selectors.opportunity_filter(
+            user=self.request.user, data=self.request.GET
         )
-        export = request.GET.get("export")
-        if export:
-            rows = (_export_row(o) for o in self.filterset.qs.iterator(chunk_size=2000))
-            return table_export_response(
-                filename=f"opportunities-{timezone.localdate().isoformat()}",
-                fmt=export,
-                headers=EXPORT_HEADERS,
-                rows=rows,
-                kinds=EXPORT_KINDS,
-            )
-        return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        return context
+    def export_row(self, opportunity: Opportunity) -> list:
+        return [
+            opportunity.title,
+            opportunity.company,
+            opportunity.customer.external_ref if opportunity.customer_id else "",
+            opportunity.lead_contact,
+            opportunity.lead_email,
+            opportunity.owner.get_username() if opportunity.owner_id else "",
+            opportunity.get_stage_display(),
+            opportunity.amount,
+            opportunity.probability,
+            opportunity.weighted_amount,
+            opportunity.expected_close_date,
+            opportunity.get_source_channel_display(),
+            opportunity.next_step,
+            opportunity.created_at,
+            opportunity.closed_at,
+        ]
 
 
 # The board and the pipeline -------------------------------------------------------

@@ -22,7 +22,7 @@ from opportunities import selectors, services
 from opportunities.documents import quote_data, quote_pdf
 from opportunities.forms_quotes import QuoteForm, QuoteLineFormSet
 from opportunities.models import Opportunity, Quote
-from orders.services import LineInput
+from orders.forms import line_initial
 from sms.concurrency import StaleEdit, stale_edit_show
 from sms.idempotency import post_once
 
@@ -33,19 +33,6 @@ def opportunity_url(opportunity: Opportunity) -> str:
         return opportunity.get_absolute_url()
     except NoReverseMatch:
         return "/opportunities/"
-
-
-def _line_inputs(formset) -> list[LineInput]:
-    return [
-        LineInput(
-            product=data["product"],
-            quantity=data["quantity"],
-            unit_price=data.get("unit_price"),
-            discount_percent=data.get("discount_percent") or 0,
-        )
-        for data in (form.cleaned_data for form in formset.forms)
-        if data.get("product") and not data.get("DELETE")
-    ]
 
 
 def _form_page(request, *, form, formset, opportunity, quote=None) -> HttpResponse:
@@ -80,7 +67,7 @@ def quote_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 quote = services.quote_create(
                     opportunity=opportunity,
-                    lines=_line_inputs(formset),
+                    lines=formset.line_inputs(),
                     valid_until=form.cleaned_data["valid_until"],
                     notes=form.cleaned_data["notes"],
                     created_by=request.user,
@@ -116,7 +103,7 @@ def quote_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.quote_update(
                     quote=quote,
-                    lines=_line_inputs(formset),
+                    lines=formset.line_inputs(),
                     valid_until=form.cleaned_data["valid_until"],
                     notes=form.cleaned_data["notes"],
                     user=request.user,
@@ -141,17 +128,9 @@ def quote_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
         formset = QuoteLineFormSet(
             prefix="lines",
-            initial=[
-                {
-                    "product": line.product,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price.normalize(),
-                    "discount_percent": line.discount_percent,
-                }
-                for line in quote.lines.select_related("product").order_by(
-                    "position", "pk"
-                )
-            ],
+            initial=line_initial(
+                quote.lines.select_related("product").order_by("position", "pk")
+            ),
         )
     return _form_page(
         request,

@@ -18,18 +18,8 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
+from sms.admin import LedgerAdminMixin, ReadOnlyInline
 from sms.concurrency import VersionedAdminMixin
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -293,17 +283,8 @@ class OrderEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderTransition)
-class OrderTransitionAdmin(admin.ModelAdmin):
+class OrderTransitionAdmin(LedgerAdminMixin, admin.ModelAdmin):
     list_display = ("order", "from_status", "to_status", "user", "created_at")
     list_filter = ("to_status",)
     search_fields = ("order__number",)
     list_select_related = ("order", "user")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from customers.lookup import CustomerLookupField
 from customers.selectors import owner_choices
 from inventory.models import Warehouse
 from orders.models import Payment
+from orders.services import LineInput
 from products.models import Product
 from sms.concurrency import version_field
 from sms.roles import user_is_manager
@@ -166,6 +167,32 @@ class BaseLineFormSet(forms.BaseFormSet):
         ]
         if not filled:
             raise ValidationError("Add at least one line.")
+
+    def line_inputs(self) -> list[LineInput]:
+        """The filled lines not marked for removal, as the services take them."""
+        return [
+            LineInput(
+                product=data["product"],
+                quantity=data["quantity"],
+                unit_price=data.get("unit_price"),
+                discount_percent=data.get("discount_percent") or 0,
+            )
+            for data in (form.cleaned_data for form in self.forms)
+            if data.get("product") and not data.get("DELETE")
+        ]
+
+
+def line_initial(lines) -> list[dict]:
+    """Saved lines (an order's or a quote's) as the formset's first rows."""
+    return [
+        {
+            "product": line.product,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price.normalize(),
+            "discount_percent": line.discount_percent,
+        }
+        for line in lines
+    ]
 
 
 LineFormSet = forms.formset_factory(

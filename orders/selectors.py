@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import Avg, Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from customers.selectors import owner_choices
+from customers.selectors import OwnerFilterSet
 from orders.models import (
     Order,
     OrderEmail,
@@ -46,8 +46,9 @@ def order_line_scope(*, user) -> QuerySet[OrderLine]:
     return lines
 
 
-class OrderFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+class OrderFilter(OwnerFilterSet):
+    search_fields = ("number", "customer__name")
+
     status = django_filters.ChoiceFilter(
         choices=Order.Status.choices, empty_label="Any status"
     )
@@ -69,9 +70,6 @@ class OrderFilter(django_filters.FilterSet):
         label="To",
         widget=DateInput(),
     )
-    owner = django_filters.ModelChoiceFilter(
-        queryset=owner_choices().none(), label="Sales rep", empty_label="Any rep"
-    )
     customer = django_filters.NumberFilter(
         field_name="customer", widget=forms.HiddenInput, min_value=1, max_value=ID_MAX
     )
@@ -92,21 +90,6 @@ class OrderFilter(django_filters.FilterSet):
             "owner",
             "customer",
         ]
-
-    def __init__(self, data=None, *args, user=None, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        if user is not None and user_is_manager(user):
-            self.filters["owner"].queryset = owner_choices()
-        else:
-            del self.filters["owner"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(number__icontains=value) | Q(customer__name__icontains=value)
-        )
 
     def filter_payment_status(self, queryset, name, value):
         return queryset.billable().payment_status(value)

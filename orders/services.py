@@ -106,6 +106,22 @@ class PricedLine:
     discount_percent: Decimal
     amounts: LineAmounts
 
+    def stored_fields(self) -> dict:
+        """What an order line and a quote line both store of it: the product's SKU,
+        name and tax rate copied as they are now, the price and the amounts."""
+        return {
+            "position": self.position,
+            "product": self.product,
+            "sku": self.product.sku,
+            "description": self.product.name,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "discount_percent": self.discount_percent,
+            "tax_rate": self.product.tax_rate,
+            "net_amount": self.amounts.net,
+            "tax_amount": self.amounts.tax,
+        }
+
 
 def lines_price(
     *, lines: Iterable[LineInput], order_discount_percent: Decimal = ZERO
@@ -159,19 +175,10 @@ def _lines_write(*, order: Order, lines: Iterable[LineInput]) -> None:
     rows = [
         OrderLine(
             order=order,
-            position=p.position,
-            product=p.product,
-            sku=p.product.sku,
-            description=p.product.name,
-            quantity=p.quantity,
-            unit_price=p.unit_price,
-            discount_percent=p.discount_percent,
-            tax_rate=p.product.tax_rate,
+            **p.stored_fields(),
             unit_cost=p.product.cost,
             gross_amount=p.amounts.gross,
             discount_amount=p.amounts.discount,
-            net_amount=p.amounts.net,
-            tax_amount=p.amounts.tax,
         )
         for p in priced
     ]

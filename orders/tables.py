@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from orders.models import Order
-from sms.templatetags.sms_tags import money
+from sms.tables import MoneyColumn, OwnerColumn, badge
 
 STATUS_BADGES = {
     Order.Status.DRAFT: "text-bg-secondary",
@@ -20,11 +20,7 @@ PAYMENT_BADGES = {
 
 
 def status_badge(order: Order) -> str:
-    return format_html(
-        '<span class="badge {}">{}</span>',
-        STATUS_BADGES[order.status],
-        order.get_status_display(),
-    )
+    return badge(STATUS_BADGES[order.status], order.get_status_display())
 
 
 def payment_badge(order: Order) -> str:
@@ -34,10 +30,8 @@ def payment_badge(order: Order) -> str:
         return format_html(
             '<span class="badge text-bg-danger">Overdue {} d</span>', order.days_overdue
         )
-    return format_html(
-        '<span class="badge {}">{}</span>',
-        PAYMENT_BADGES[order.payment_status],
-        order.get_payment_status_display(),
+    return badge(
+        PAYMENT_BADGES[order.payment_status], order.get_payment_status_display()
     )
 
 
@@ -45,14 +39,13 @@ class OrderTable(tables.Table):
     number = tables.Column(linkify=True, verbose_name="Order")
     order_date = tables.DateColumn(format="Y-m-d", verbose_name="Date")
     customer = tables.Column(linkify=True, order_by=("customer__name",))
-    owner = tables.Column(
-        verbose_name="Sales rep", order_by=("owner__first_name", "owner__last_name")
-    )
+    owner = OwnerColumn(verbose_name="Sales rep")
     status = tables.Column()
-    total = tables.Column(
+    total = MoneyColumn(
         attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}}
     )
-    balance = tables.Column(
+    balance = MoneyColumn(
+        accessor="balance_due",
         empty_values=(),
         order_by=("amount_paid",),
         verbose_name="Balance due",
@@ -76,17 +69,8 @@ class OrderTable(tables.Table):
         attrs = {"class": "table table-hover table-sm align-middle"}
         empty_text = "No orders match. Clear the filters or create an order."
 
-    def render_owner(self, value):
-        return value.get_full_name() or value.get_username()
-
     def render_status(self, record):
         return status_badge(record)
-
-    def render_total(self, value):
-        return money(value)
-
-    def render_balance(self, record):
-        return money(record.balance_due)
 
     def render_payment(self, record):
         return payment_badge(record)

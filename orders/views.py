@@ -22,12 +22,13 @@ from orders.forms import (
     OrderForm,
     PaymentForm,
     ShipmentForm,
+    line_initial,
 )
 from orders.models import Order, OrderEmail
 from orders.tables import OrderTable, OverdueTable
 from sms.concurrency import StaleEdit, stale_edit_show
-from sms.exports import table_export_response
 from sms.idempotency import post_once
+from sms.lists import FilteredTableView
 from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
@@ -54,53 +55,38 @@ EXPORT_KINDS = dict.fromkeys(
 )
 
 
-def _export_row(order: Order) -> list:
-    return [
-        order.number,
-        order.order_date,
-        order.customer.name,
-        order.customer.external_ref,
-        order.owner.get_username(),
-        order.get_status_display(),
-        order.subtotal,
-        order.discount_total,
-        order.net_total,
-        order.tax_total,
-        order.shipping_charge,
-        order.total,
-        order.amount_paid,
-        order.balance_due,
-        order.get_payment_status_display() if order.status in Order.BILLABLE else "",
-        order.due_date,
-    ]
-
-
-class OrderListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
+class OrderListView(PermissionRequiredMixin, FilteredTableView):
     permission_required = "orders.view_order"
     table_class = OrderTable
     template_name = "orders/order_list.html"
+    export_name = "orders"
+    export_headers = EXPORT_HEADERS
+    export_kinds = EXPORT_KINDS
 
-    def get(self, request, *args, **kwargs):
-        self.filterset = selectors.order_filter(user=request.user, data=request.GET)
-        export = request.GET.get("export")
-        if export:
-            rows = (_export_row(o) for o in self.filterset.qs.iterator(chunk_size=2000))
-            return table_export_response(
-                filename=f"orders-{timezone.localdate().isoformat()}",
-                fmt=export,
-                headers=EXPORT_HEADERS,
-                rows=rows,
-                kinds=EXPORT_KINDS,
-            )
-        return super().get(request, *args, **kwargs)
+    def get_filterset(self):
+        return selectors.order_filter(user=self.request.user, data=self.request.GET)
 
-    def get_queryset(self):
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        return context
+    def export_row(self, order: Order) -> list:
+        return [
+            order.number,
+            order.order_date,
+            order.customer.name,
+            order.customer.external_ref,
+            order.owner.get_username(),
+            order.get_status_display(),
+            order.subtotal,
+            order.discount_total,
+            order.net_total,
+            order.tax_total,
+            order.shipping_charge,
+            order.total,
+            order.amount_paid,
+            order.balance_due,
+            order.get_payment_status_display()
+            if order.status in Order.BILLABLE
+            else "",
+            order.due_date,
+        ]
 
 
 class OverdueListView(PermissionRequiredMixin, BoundedTableMixin, SingleTableView):
@@ -142,19 +128,6 @@ class OrderDetailView(PermissionRequiredMixin, DetailView):
 # The order form -------------------------------------------------------------------
 
 
-def _line_inputs(formset) -> list[services.LineInput]:
-    return [
-        services.LineInput(
-            product=data["product"],
-            quantity=data["quantity"],
-            unit_price=data.get("unit_price"),
-            discount_percent=data.get("discount_percent") or 0,
-        )
-        for data in (form.cleaned_data for form in formset.forms)
-        if data.get("product") and not data.get("DELETE")
-    ]
-
-
 def _form_page(request, *, form, formset, order=None):
     return render(
         request,
@@ -186,7 +159,7 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
                     discount_percent=data["discount_percent"],
                     shipping_charge=data["shipping_charge"],
                     notes=data["notes"],
-                    lines=_line_inputs(formset),
+                    lines=formset.line_inputs(),
                     created_by=user,
                 )
             except ValidationError as exc:
@@ -232,7 +205,7 @@ def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                     discount_percent=data["discount_percent"],
                     shipping_charge=data["shipping_charge"],
                     notes=data["notes"],
-                    lines=_line_inputs(formset),
+                    lines=formset.line_inputs(),
                     version=data["version"],
                 )
             except StaleEdit as exc:
@@ -258,15 +231,7 @@ def order_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
         formset = LineFormSet(
             prefix="lines",
-            initial=[
-                {
-                    "product": line.product,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price.normalize(),
-                    "discount_percent": line.discount_percent,
-                }
-                for line in order.lines.select_related("product")
-            ],
+            initial=line_initial(order.lines.select_related("product")),
         )
     return _form_page(request, form=form, formset=formset, order=order)
 

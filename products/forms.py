@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from products.models import Category, Product
 from products.services import sku_normalize
-from sms.concurrency import form_version_set, version_field
+from sms.concurrency import VersionedEditMixin, version_field
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -11,7 +11,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return obj.path
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(VersionedEditMixin, forms.ModelForm):
     category = CategoryChoiceField(
         queryset=Category.objects.select_related("parent").order_by(
             "parent__name", "name"
@@ -36,14 +36,6 @@ class ProductForm(forms.ModelForm):
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only an edit carries the version it was read at (sms.concurrency).
-        if not self.instance.pk:
-            del self.fields["version"]
-        elif not self.is_bound:
-            form_version_set(self, self.instance.version)
 
     def clean_sku(self) -> str:
         return sku_normalize(self.cleaned_data["sku"])

@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from products.models import Category, Product
 
 
-class ProductFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="search",
-        label=_("Search"),
-        widget=forms.TextInput(attrs={"placeholder": _("SKU, name or description")}),
-    )
+class CatalogueFilter(django_filters.FilterSet):
+    """Filters of a list of products: every word of the search box in one of
+    ``search_fields``, and a category (a parent takes its children's products)."""
+
+    search_fields: tuple[str, ...] = ("sku", "name")
+
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.select_related("parent").order_by(
             "parent__name", "name"
@@ -25,6 +25,27 @@ class ProductFilter(django_filters.FilterSet):
         method="in_category",
         label=_("Category"),
         empty_label=_("All categories"),
+    )
+
+    def search(self, queryset, name, value):
+        for word in value.split():
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def in_category(self, queryset, name, value):
+        return queryset.filter(Q(category=value) | Q(category__parent=value))
+
+
+class ProductFilter(CatalogueFilter):
+    search_fields = ("sku", "name", "description")
+
+    q = django_filters.CharFilter(
+        method="search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("SKU, name or description")}),
     )
     status = django_filters.ChoiceFilter(
         choices=(("active", _("Active")), ("inactive", _("Inactive"))),
@@ -39,19 +60,6 @@ class ProductFilter(django_filters.FilterSet):
     class Meta:
         model = Product
         fields = ["q", "category", "status", "unit"]
-
-    def search(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(sku__icontains=word)
-                | Q(name__icontains=word)
-                | Q(description__icontains=word)
-            )
-        return queryset
-
-    def in_category(self, queryset, name, value):
-        return queryset.filter(Q(category=value) | Q(category__parent=value))
 
     def by_status(self, queryset, name, value):
         return queryset.filter(is_active=value == "active")

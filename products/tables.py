@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from products.models import Product
+from sms.tables import MoneyColumn
 from sms.templatetags.sms_tags import money
 
 NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
@@ -13,8 +14,8 @@ class ProductTable(tables.Table):
     name = tables.Column(linkify=True)
     category = tables.Column(order_by=("category__parent__name", "category__name"))
     unit = tables.Column()
-    list_price = tables.Column(verbose_name=_("Price"), attrs=NUMBER)
-    cost = tables.Column(attrs=NUMBER)
+    list_price = MoneyColumn(verbose_name=_("Price"), attrs=NUMBER)
+    cost = MoneyColumn(attrs=NUMBER)
     margin_amount = tables.Column(verbose_name=_("Margin"), attrs=NUMBER)
     margin_ratio = tables.Column(verbose_name=_("Margin %"), attrs=NUMBER)
     reorder_point = tables.Column(verbose_name=_("Reorder at"), attrs=NUMBER)
@@ -40,12 +41,6 @@ class ProductTable(tables.Table):
 
     def render_unit(self, record):
         return record.get_unit_display()
-
-    def render_list_price(self, value):
-        return money(value)
-
-    def render_cost(self, value):
-        return money(value)
 
     def render_margin_amount(self, record):
         css = "text-danger" if record.margin < 0 else ""

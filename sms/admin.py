@@ -7,6 +7,31 @@ from sms.models import FormSubmission, ImportJob
 User = get_user_model()
 
 
+class ReadOnlyAdminMixin:
+    """Rows that only the services write: the admin shows them, and adds and changes
+    none (deleting old ones stays as the admin allows it)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LedgerAdminMixin(ReadOnlyAdminMixin):
+    """A record kept for good (a history, an audit trail): not deleted either."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(LedgerAdminMixin, admin.TabularInline):
+    """A parent's rows (lines, history) shown in its page, never edited there."""
+
+    extra = 0
+    can_delete = False
+
+
 class SmsUserAdmin(UserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("groups", "is_staff", "is_active")

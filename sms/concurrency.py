@@ -234,6 +234,18 @@ def stale_edit_show(form: forms.BaseForm, exc: StaleEdit) -> None:
     form_version_set(form, exc.current_version)
 
 
+class VersionedEditMixin:
+    """For a page's ModelForm with a ``version_field()``: an edit carries the
+    version it was read at (a stale save is refused); a new record has none."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields[VERSION_FIELD]
+        elif not self.is_bound:
+            form_version_set(self, self.instance.version)
+
+
 class VersionedModelForm(forms.ModelForm):
     """An admin change form that carries the version it was read at and refuses a
     save over someone else's newer change (checked when the form is cleaned; the
