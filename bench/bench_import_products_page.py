@@ -109,7 +109,7 @@ def main() -> None:
         response = _timed(
             "upload",
             timings,
-            lambda: client.post("/products/import/", {"file": upload}),
+            lambda: client.post("/imports/products/", {"file": upload}),
         )
         page_url = response["Location"]
         job_id = _job_id(page_url)
