@@ -67,9 +67,13 @@ from inventory.models import Warehouse
 from orders.models import Order, OrderLine, OrderTransition, Payment
 from orders.pricing import line_amounts, order_amounts
 from orders.signals import orders_bulk_changed
-from products.imports import SKU_PATTERN, ProductRow
 from products.models import Product
-from products.services import product_import_write, sku_normalize
+from products.services import (
+    SKU_PATTERN,
+    ProductRow,
+    product_import_write,
+    sku_normalize,
+)
 from sms.import_pipeline import (
     Fix,
     ImportContext,

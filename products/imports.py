@@ -7,14 +7,19 @@ goes through products.services.product_import_write.
 """
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from products.models import Product
-from products.services import category_path_split, product_import_write, sku_normalize
+from products.services import (
+    SKU_PATTERN,
+    ProductRow,
+    category_path_split,
+    product_import_write,
+    sku_normalize,
+)
 from sms.import_pipeline import (
     ImportDeclaration,
     ImportPlanner,
@@ -36,32 +41,10 @@ OPTIONAL_COLUMNS = (
 )
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 
-SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
 AMOUNT_PATTERN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 TRUE_WORDS = {"yes", "y", "true", "1", "active"}
 FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
 MAX_QUANTITY = 10_000_000
-
-
-@dataclass(frozen=True)
-class ProductRow:
-    """One valid row: the required values, plus the optional ones the file gave."""
-
-    sku: str
-    name: str
-    category_path: tuple[str, ...]
-    list_price: Decimal
-    cost: Decimal
-    optional: dict = field(default_factory=dict, hash=False)
-
-    def values(self) -> dict:
-        """Model field values to set (category excluded: it is resolved on write)."""
-        return {
-            "name": self.name,
-            "list_price": self.list_price,
-            "cost": self.cost,
-            **self.optional,
-        }
 
 
 def _amount(values: dict[str, str], column: str, *, maximum: Decimal | None = None):

@@ -5,7 +5,10 @@ with the user), which is how the product page shows its price history. A save th
 changes nothing writes nothing, so re-importing the same file adds no history.
 """
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -31,6 +34,30 @@ PRODUCT_FIELDS = (
     "reorder_point",
     "reorder_quantity",
 )
+
+
+SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """One valid row: the required values, plus the optional ones the file gave."""
+
+    sku: str
+    name: str
+    category_path: tuple[str, ...]
+    list_price: Decimal
+    cost: Decimal
+    optional: dict = field(default_factory=dict, hash=False)
+
+    def values(self) -> dict:
+        """Model field values to set (category excluded: it is resolved on write)."""
+        return {
+            "name": self.name,
+            "list_price": self.list_price,
+            "cost": self.cost,
+            **self.optional,
+        }
 
 
 def sku_normalize(sku: str) -> str:
