@@ -26,3 +26,9 @@ class OrdersConfig(AppConfig):
             entries=customer_timeline_orders,
             template="orders/_timeline_order.html",
         )
+
+        from orders.emails import order_email_message
+        from orders.models import OrderEmail
+        from sms.outbox.registry import outbox_register
+
+        outbox_register(model=OrderEmail, build=order_email_message)
