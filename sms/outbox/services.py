@@ -51,6 +51,7 @@ def outbox_queue(
     """Write the row for one event, once (an existing ``event_key`` returns the
     existing row), and hand it to a worker after commit if it is pending. Call
     inside the transaction that records the event."""
+    outbox_for(model)  # an undeclared use fails here, not later in a worker
     message, created = model.objects.get_or_create(event_key=event_key, defaults=fields)
     if created and message.status == Status.PENDING:
         transaction.on_commit(partial(_enqueue, message))
