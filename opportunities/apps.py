@@ -17,8 +17,9 @@ class OpportunitiesConfig(AppConfig):
             order=20,
         )
 
-        from opportunities.emails import quote_email_message
         from opportunities.models import QuoteEmail
         from sms.outbox.registry import outbox_register
 
-        outbox_register(model=QuoteEmail, build=quote_email_message)
+        outbox_register(
+            model=QuoteEmail, build="opportunities.emails.quote_email_message"
+        )

@@ -27,8 +27,7 @@ class OrdersConfig(AppConfig):
             template="orders/_timeline_order.html",
         )
 
-        from orders.emails import order_email_message
         from orders.models import OrderEmail
         from sms.outbox.registry import outbox_register
 
-        outbox_register(model=OrderEmail, build=order_email_message)
+        outbox_register(model=OrderEmail, build="orders.emails.order_email_message")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from django.utils.module_loading import import_string
+
 
 class Sendable(Protocol):
     def send(self) -> Any: ...
@@ -18,7 +20,9 @@ class Outbox:
     failing message is tried and how long to wait between tries."""
 
     model: type  # a concrete sms.outbox.models.OutboxMessage
-    build: Callable[[Any], Sendable]
+    # The builder, or its dotted path: imported at the first send, so a builder
+    # with heavy imports (PDF rendering) costs nothing at start-up.
+    build: Callable[[Any], Sendable] | str
     max_attempts: int = 5
     first_retry: timedelta = timedelta(minutes=1)
     longest_retry: timedelta = timedelta(hours=1)
@@ -26,6 +30,10 @@ class Outbox:
     @property
     def label(self) -> str:
         return self.model._meta.label
+
+    def message(self, row) -> Sendable:
+        build = import_string(self.build) if isinstance(self.build, str) else self.build
+        return build(row)
 
     def retry_delay(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failed attempt: doubling from

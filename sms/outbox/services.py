@@ -81,7 +81,7 @@ def outbox_send(*, label: str, message_id: int) -> bool:
         return False
     rows = outbox.model.objects.filter(pk=message_id)
     try:
-        outbox.build(message).send()
+        outbox.message(message).send()
     except Exception as exc:
         now = timezone.now()
         given_up = message.attempts >= outbox.max_attempts
