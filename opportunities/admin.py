@@ -37,6 +37,7 @@ from opportunities.services import (
 )
 from sms.admin import LedgerAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from sms.concurrency import VersionedAdminMixin
+from sms.outbox.admin import OUTBOX_FIELDS, OutboxAdmin
 from sms.roles import SALES_REP
 
 # Pipeline --------------------------------------------------------------------------
@@ -406,24 +407,11 @@ class QuoteAdmin(VersionedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(QuoteEmail)
-class QuoteEmailAdmin(admin.ModelAdmin):
+class QuoteEmailAdmin(OutboxAdmin):
     list_display = ("quote", "to_address", "status", "attempts", "created_at")
-    list_filter = ("status",)
     search_fields = ("quote__number", "to_address")
-    readonly_fields = (
-        "quote",
-        "event_key",
-        "to_address",
-        "status",
-        "attempts",
-        "last_error",
-        "created_at",
-        "claimed_at",
-        "sent_at",
-    )
-
-    def has_add_permission(self, request):
-        return False
+    list_select_related = ("quote",)
+    fields = ("quote", "to_address", *OUTBOX_FIELDS)
 
 
 # End of quotes

@@ -16,3 +16,10 @@ class OpportunitiesConfig(AppConfig):
             context=customer_opportunities,
             order=20,
         )
+
+        from opportunities.models import QuoteEmail
+        from sms.outbox.registry import outbox_register
+
+        outbox_register(
+            model=QuoteEmail, build="opportunities.emails.quote_email_message"
+        )

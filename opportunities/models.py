@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from sms.money import ZERO, money
+from sms.outbox.models import OutboxMessage
 
 
 class Stage(models.TextChoices):
@@ -323,46 +324,20 @@ class QuoteLine(models.Model):
         return f"{self.quantity} x {self.sku}"
 
 
-class QuoteEmail(models.Model):
-    """The e-mail that sends a quote to the customer: an outbox row.
-
-    Written in the transaction that marks the quote sent, keyed by ``event_key`` so
-    it exists once; a task sends it after commit, claiming the row first (pending ->
-    sending, one UPDATE), so a task delivered twice sends once. A periodic sweep
-    sends what is still pending. The quote page shows the status and last error.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+class QuoteEmail(OutboxMessage):
+    """The e-mail that sends a quote to the customer: a use of the outbox
+    (sms.outbox), keyed by the event (``quote:<pk>:sent``). The quote page shows
+    its status and last error."""
 
     quote = models.ForeignKey(
         Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="emails"
     )
-    event_key = models.CharField(max_length=80, unique=True)
     to_address = models.EmailField(_("to"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
-    class Meta:
+    class Meta(OutboxMessage.Meta):
         ordering = ["quote", "created_at", "pk"]
         verbose_name = _("quote e-mail")
         verbose_name_plural = _("quote e-mails")
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=Q(status__in=["pending", "sending"]),
-                name="quoteemail_unsent_idx",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.quote} to {self.to_address}"

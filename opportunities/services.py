@@ -458,12 +458,9 @@ def quote_send(*, quote: Quote, user: AbstractBaseUser | None) -> Quote:
 
     Sending a sent quote whose e-mail failed for good tries that e-mail again.
     """
-    from opportunities.emails import (
-        quote_email_queue,
-        quote_email_requeue,
-        quote_recipient,
-    )
+    from opportunities.emails import quote_email_queue, quote_recipient
     from opportunities.models import QuoteEmail
+    from sms.outbox.services import outbox_retry
 
     quote = (
         Quote.objects.select_for_update(of=("self",))
@@ -474,7 +471,7 @@ def quote_send(*, quote: Quote, user: AbstractBaseUser | None) -> Quote:
         failed = quote.emails.filter(status=QuoteEmail.Status.FAILED).last()
         if failed is None:
             raise ValidationError(_("This quote has already been sent."))
-        quote_email_requeue(email=failed)
+        outbox_retry(message=failed)
         return quote
     if quote.status != Quote.Status.DRAFT:
         raise ValidationError(_("Only a draft quote can be sent."))

@@ -1,37 +1,15 @@
 """Thin Celery tasks: load ids, call one service. Periodic ones are scheduled in
-django-celery-beat by data migrations (quote expiry and the quote e-mail sweep:
-0004_quote_periodic_tasks; the follow-up check: 0006_follow_up_periodic_task), so
-admins can pause or re-time them under Periodic tasks."""
+django-celery-beat by data migrations (quote expiry: 0004_quote_periodic_tasks;
+the follow-up check: 0006_follow_up_periodic_task), so admins can pause or re-time
+them under Periodic tasks. Quote e-mails are sent by the outbox's tasks
+(sms.tasks.outbox_send and outbox_sweep)."""
 
 from datetime import date
 from smtplib import SMTPException
 
 from celery import shared_task
 
-from opportunities.emails import MAX_ATTEMPTS
-
 # Quotes -------------------------------------------------------------------------
-
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=MAX_ATTEMPTS - 1,
-)
-def quote_email_send(email_id: int) -> bool:
-    """Send one quote e-mail (once; a repeated delivery finds it claimed)."""
-    from opportunities.emails import quote_email_send as send
-
-    return send(email_id=email_id)
-
-
-@shared_task(acks_late=True)
-def quote_emails_sweep() -> int:
-    """Enqueue quote e-mails still unsent (the broker was down, a worker died)."""
-    from opportunities.emails import quote_emails_sweep as sweep
-
-    return sweep()
 
 
 @shared_task(acks_late=True)

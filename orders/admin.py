@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from orders import services
-from orders.emails import order_email_retry
 from orders.models import (
     Order,
     OrderEmail,
@@ -20,6 +19,7 @@ from orders.models import (
 )
 from sms.admin import LedgerAdminMixin, ReadOnlyInline
 from sms.concurrency import VersionedAdminMixin
+from sms.outbox.admin import OUTBOX_FIELDS, OutboxAdmin
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -247,39 +247,12 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderEmail)
-class OrderEmailAdmin(admin.ModelAdmin):
+class OrderEmailAdmin(OutboxAdmin):
     list_display = ("order", "kind", "to_address", "status", "attempts", "sent_at")
     list_filter = ("kind", "status")
     search_fields = ("order__number", "to_address")
     list_select_related = ("order",)
-    readonly_fields = (
-        "order",
-        "shipment",
-        "kind",
-        "event_key",
-        "to_address",
-        "status",
-        "attempts",
-        "last_error",
-        "created_at",
-        "claimed_at",
-        "sent_at",
-    )
-    actions = ("retry",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Send failed e-mails again")
-    def retry(self, request, queryset):
-        done = 0
-        for email in queryset.filter(status=OrderEmail.Status.FAILED):
-            order_email_retry(email=email)
-            done += 1
-        self.message_user(request, f"{done} e-mail(s) queued again.", messages.INFO)
+    fields = ("order", "shipment", "kind", "to_address", *OUTBOX_FIELDS)
 
 
 @admin.register(OrderTransition)

@@ -26,3 +26,8 @@ class OrdersConfig(AppConfig):
             entries=customer_timeline_orders,
             template="orders/_timeline_order.html",
         )
+
+        from orders.models import OrderEmail
+        from sms.outbox.registry import outbox_register
+
+        outbox_register(model=OrderEmail, build="orders.emails.order_email_message")

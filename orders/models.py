@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sms.money import ZERO
+from sms.outbox.models import OutboxMessage
 
 PERCENT_VALIDATORS = [
     MinValueValidator(Decimal("0")),
@@ -480,52 +481,25 @@ class Payment(models.Model):
         return self.amount if self.kind == self.Kind.PAYMENT else -self.amount
 
 
-class OrderEmail(models.Model):
-    """One e-mail to the customer for one event: the outbox.
-
-    ``event_key`` is unique, so an event is written (and sent) once however often a
-    task is delivered; a periodic sweep sends what is still pending (the broker was
-    down when the event happened, or sending failed).
-    """
+class OrderEmail(OutboxMessage):
+    """One e-mail to the customer for one event: a use of the outbox (sms.outbox),
+    keyed by the event (``confirmed:<transition>``, ``shipped:<shipment>``)."""
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", _("Order confirmation")
         SHIPMENT = "shipment", _("Shipment notice")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Not sent")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
     shipment = models.ForeignKey(
         Shipment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    event_key = models.CharField(max_length=80, unique=True)
     to_address = models.CharField(_("to"), max_length=254, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
-    class Meta:
+    class Meta(OutboxMessage.Meta):
         ordering = ["order", "created_at", "pk"]
         verbose_name = _("order e-mail")
         verbose_name_plural = _("order e-mails")
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=Q(status__in=["pending", "sending"]),
-                name="orderemail_unsent_idx",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.order}"

@@ -15,7 +15,7 @@ from django_tables2.views import SingleTableView
 
 from customers.lookup import customer_label
 from customers.selectors import customer_scope
-from orders import emails, selectors, services
+from orders import selectors, services
 from orders.forms import (
     CancelForm,
     LineFormSet,
@@ -29,6 +29,7 @@ from orders.tables import OrderTable, OverdueTable
 from sms.concurrency import StaleEdit, stale_edit_show
 from sms.idempotency import post_once
 from sms.lists import FilteredTableView
+from sms.outbox.services import outbox_retry
 from sms.pagination import BoundedTableMixin
 
 EXPORT_HEADERS = [
@@ -413,6 +414,6 @@ def order_email_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         email.order,
-        lambda: emails.order_email_retry(email=email),
+        lambda: outbox_retry(message=email),
         "The e-mail for {number} is queued again.",
     )

@@ -52,3 +52,19 @@ def periodic_task_operation(
         ).delete()
 
     return migrations.RunPython(create, delete)
+
+
+def periodic_task_retire_operation(*, task: str) -> migrations.RunPython:
+    """The RunPython operation that deletes the periodic tasks running ``task``
+    (a task that no longer exists: beat would send what no worker knows). Not
+    reversed: the migration that created them is the place to go back to."""
+
+    def delete(apps, schema_editor):
+        apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
+            task=task
+        ).delete()
+        apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
+            ident=1, defaults={"last_update": timezone.now()}
+        )
+
+    return migrations.RunPython(delete, migrations.RunPython.noop)

@@ -262,8 +262,8 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request that enqueues a task must not hang when Redis is down: connect and
-# socket timeouts are short, and callers (orders.emails) catch the failure and leave
-# the work to an outbox sweep.
+# socket timeouts are short, and sms.broker.enqueue catches the failure and leaves
+# the work to its sweep (the outbox's, the jobs').
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,

@@ -36,3 +36,29 @@ def import_jobs_sweep() -> dict[str, int]:
     from sms.import_jobs import import_jobs_sweep as sweep
 
     return sweep()
+
+
+@shared_task(bind=True, acks_late=True)
+def outbox_send(self, label: str, message_id: int) -> bool:
+    """Send one outbox row (once: a repeated delivery finds it claimed). A failed
+    attempt is retried when the row says, until the outbox gives up on it."""
+    from sms.outbox.services import outbox_retry_in
+    from sms.outbox.services import outbox_send as send
+
+    try:
+        return send(label=label, message_id=message_id)
+    except Exception as exc:
+        delay = outbox_retry_in(label=label, message_id=message_id)
+        if delay is None:
+            raise
+        raise self.retry(exc=exc, countdown=delay, max_retries=None) from exc
+
+
+@shared_task(acks_late=True)
+def outbox_sweep() -> int:
+    """Enqueue every outbox's rows still unsent (the broker was down, a worker
+    died, a retry was lost); a django-celery-beat periodic task (sms migration
+    0006)."""
+    from sms.outbox.services import outbox_sweep as sweep
+
+    return sweep()

@@ -1,8 +1,8 @@
-"""Badges for quotes and their e-mails."""
+"""Badges for quotes."""
 
 from django import template
 
-from opportunities.models import Quote, QuoteEmail
+from opportunities.models import Quote
 
 register = template.Library()
 
@@ -14,19 +14,7 @@ QUOTE_BADGES = {
     Quote.Status.EXPIRED: "text-bg-warning",
 }
 
-QUOTE_EMAIL_BADGES = {
-    QuoteEmail.Status.PENDING: "text-bg-secondary",
-    QuoteEmail.Status.SENDING: "text-bg-info",
-    QuoteEmail.Status.SENT: "text-bg-success",
-    QuoteEmail.Status.FAILED: "text-bg-danger",
-}
-
 
 @register.filter
 def quote_status_class(quote) -> str:
     return QUOTE_BADGES.get(quote.status, "text-bg-light")
-
-
-@register.filter
-def quote_email_class(email) -> str:
-    return QUOTE_EMAIL_BADGES.get(email.status, "text-bg-light")

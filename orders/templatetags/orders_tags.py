@@ -3,18 +3,9 @@ from decimal import Decimal
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
-from orders.models import OrderEmail
 from orders.tables import PAYMENT_BADGES, STATUS_BADGES
 
 register = template.Library()
-
-EMAIL_BADGES = {
-    OrderEmail.Status.PENDING: "text-bg-secondary",
-    OrderEmail.Status.SENDING: "text-bg-info",
-    OrderEmail.Status.SENT: "text-bg-success",
-    OrderEmail.Status.FAILED: "text-bg-danger",
-    OrderEmail.Status.SKIPPED: "text-bg-warning",
-}
 
 
 @register.filter
@@ -27,11 +18,6 @@ def payment_class(order) -> str:
     return (
         "text-bg-danger" if order.is_overdue else PAYMENT_BADGES[order.payment_status]
     )
-
-
-@register.filter
-def email_class(email) -> str:
-    return EMAIL_BADGES[email.status]
 
 
 @register.filter

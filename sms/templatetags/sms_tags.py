@@ -5,8 +5,17 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from sms.money import money as money_round
+from sms.outbox.models import OutboxMessage
 
 register = template.Library()
+
+OUTBOX_BADGES = {
+    OutboxMessage.Status.PENDING: "text-bg-secondary",
+    OutboxMessage.Status.SENDING: "text-bg-info",
+    OutboxMessage.Status.SENT: "text-bg-success",
+    OutboxMessage.Status.FAILED: "text-bg-danger",
+    OutboxMessage.Status.SKIPPED: "text-bg-warning",
+}
 
 
 @register.filter
@@ -36,3 +45,9 @@ def user_name(user, default: str = "system") -> str:
     if not user:
         return default
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def outbox_status_class(message) -> str:
+    """The badge colour of an outbox row's status (an order or quote e-mail)."""
+    return OUTBOX_BADGES.get(message.status, "text-bg-light")

@@ -15,10 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from opportunities import emails, services
+from opportunities import services
 from opportunities.models import Quote, QuoteEmail, Stage
 from orders.models import Order
 from orders.services import LineInput
+from sms.outbox.registry import outbox_for
+from sms.outbox.services import SWEEP_GRACE, outbox_send, outbox_sweep
 from tests.customers.factories import ContactFactory, CustomerFactory
 from tests.inventory.factories import WarehouseFactory
 from tests.opportunities.factories import opportunity
@@ -28,6 +30,11 @@ from tests.sms.factories import RepFactory
 pytestmark = pytest.mark.django_db
 D = Decimal
 EmailStatus = QuoteEmail.Status
+
+
+def _send(email) -> bool:
+    """What the outbox's task does with a delivery of this e-mail."""
+    return outbox_send(label="opportunities.QuoteEmail", message_id=email.pk)
 
 
 def _opp(rep, **customer):
@@ -232,7 +239,7 @@ def test_send_emails_the_quote_once_with_the_pdf(
     # A re-delivered task, and a second click, send nothing more.
     email = quote.emails.get()
     assert email.status == EmailStatus.SENT
-    assert emails.quote_email_send(email_id=email.pk) is False
+    assert _send(email) is False
     with django_capture_on_commit_callbacks(execute=True):
         rep_client.post(_url("quote-send", quote))
     assert len(mail.outbox) == 1 and quote.emails.count() == 1
@@ -265,12 +272,13 @@ def test_a_failing_send_is_retried_shown_and_can_be_sent_again(
     with failing:
         services.quote_send(quote=quote, user=rep)
         email = quote.emails.get()
-        for attempt in range(1, emails.MAX_ATTEMPTS + 1):
+        max_attempts = outbox_for(QuoteEmail).max_attempts
+        for attempt in range(1, max_attempts + 1):
             with pytest.raises(SMTPException):
-                emails.quote_email_send(email_id=email.pk)
+                _send(email)
             email.refresh_from_db()
             assert email.attempts == attempt
-            last = attempt == emails.MAX_ATTEMPTS
+            last = attempt == max_attempts
             assert email.status == (EmailStatus.FAILED if last else EmailStatus.PENDING)
     page = rep_client.get(_url("quote-detail", quote)).content.decode()
     assert "421 try later" in page and "Send again" in page
@@ -284,12 +292,12 @@ def test_a_failing_send_is_retried_shown_and_can_be_sent_again(
 def test_the_sweep_sends_what_the_broker_missed_once():
     rep = RepFactory()
     quote = _quote(_opp(rep))
-    with mock.patch("opportunities.emails._enqueue"):
+    with mock.patch("sms.outbox.services._enqueue"):
         services.quote_send(quote=quote, user=rep)
-    assert emails.quote_emails_sweep() == 0  # within its own task's grace
-    later = timezone.now() + emails.SWEEP_GRACE + timedelta(seconds=1)
-    assert emails.quote_emails_sweep(now=later) == 1
-    assert emails.quote_emails_sweep(now=later) == 0
+    assert outbox_sweep() == 0  # within its own task's grace
+    later = timezone.now() + SWEEP_GRACE + timedelta(seconds=1)
+    assert outbox_sweep(now=later) == 1
+    assert outbox_sweep(now=later) == 0
     assert len(mail.outbox) == 1
 
 
@@ -305,10 +313,11 @@ def test_a_real_worker_sends_the_quote_once(celery_worker):
             QuoteEmail.objects.values("status", "last_error")
         )
         time.sleep(0.2)
-    from opportunities.tasks import quote_email_send
+    from sms.tasks import outbox_send as outbox_send_task
 
     email = QuoteEmail.objects.get()
-    assert quote_email_send.delay(email.pk).get(timeout=30) is False
+    delivery = outbox_send_task.delay("opportunities.QuoteEmail", email.pk)
+    assert delivery.get(timeout=30) is False
     assert [m.subject.split(":")[0] for m in mail.outbox] == [f"Quote {quote.number}"]
 
 
@@ -435,16 +444,15 @@ def test_the_daily_expiry_is_a_beat_task():
     migration.periodic_tasks_create(django_apps, None)
     migration.periodic_tasks_create(django_apps, None)
     assert (
-        PeriodicTask.objects.filter(
-            task__startswith="opportunities.tasks.quote"
-        ).count()
-        == 2
+        PeriodicTask.objects.filter(task="opportunities.tasks.quotes_expire").count()
+        == 1
     )
+    # The quote e-mail sweep it also made is retired for the outbox's (sms 0006).
+    retire = importlib.import_module("opportunities.migrations.0009_quoteemail_outbox")
+    retire.Migration.operations[-1].code(django_apps, None)
     tasks = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert {
-        "opportunities.tasks.quotes_expire",
-        "opportunities.tasks.quote_emails_sweep",
-    } <= tasks
+    assert "opportunities.tasks.quotes_expire" in tasks
+    assert "opportunities.tasks.quote_emails_sweep" not in tasks
 
 
 # Ownership, permissions, queries ----------------------------------------------------

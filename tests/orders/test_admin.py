@@ -116,17 +116,19 @@ def test_actions_run_the_services_and_report_refusals(admin_client):
     assert short.status == Order.Status.CANCELLED
 
 
-def test_the_outbox_sweep_is_a_periodic_task_admins_can_edit():
+def test_the_order_email_sweep_is_retired_for_the_outbox_sweep():
     # What migrate ran (run again here: a transactional test's flush empties the
-    # table); running it twice keeps one task.
-    migration = importlib.import_module(
+    # table): 0002 made the order e-mail sweep, 0007 deletes it, since the outbox
+    # sweep (sms 0006) sends order e-mails now.
+    created = importlib.import_module(
         "orders.migrations.0002_email_sweep_periodic_task"
     )
-    migration.periodic_task_create(django_apps, None)
-    migration.periodic_task_create(django_apps, None)
-    task = PeriodicTask.objects.get(task="orders.tasks.order_emails_sweep")
-    assert task.enabled
-    assert task.crontab.minute == "*/5"
+    created.periodic_task_create(django_apps, None)
+    retire = importlib.import_module("orders.migrations.0007_orderemail_outbox")
+    retire.Migration.operations[-1].code(django_apps, None)
+    assert not PeriodicTask.objects.filter(
+        task="orders.tasks.order_emails_sweep"
+    ).exists()
 
 
 def test_close_short_action_releases_the_rest_and_reports_refusals(admin_client):

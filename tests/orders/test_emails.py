@@ -10,13 +10,20 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders import emails, services
+from orders import services
 from orders.models import Order, OrderEmail
+from sms.outbox.registry import outbox_for
+from sms.outbox.services import STALE_CLAIM, SWEEP_GRACE, outbox_send, outbox_sweep
 from tests.customers.factories import ContactFactory, CustomerFactory
 from tests.orders.factories import draft_order
 from tests.sms.brokers import dead_broker
 
 Status = OrderEmail.Status
+
+
+def _send(email) -> bool:
+    """What the outbox's task does with a delivery of this e-mail."""
+    return outbox_send(label="orders.OrderEmail", message_id=email.pk)
 
 
 def _confirmed(customer=None, **kwargs):
@@ -63,7 +70,7 @@ def test_confirmation_and_each_shipment_mail_the_customer_once(
 
     # A task delivered again finds its e-mail already sent.
     for email in OrderEmail.objects.all():
-        assert emails.order_email_send(email_id=email.pk) is False
+        assert _send(email) is False
     assert len(mail.outbox) == 2
     assert set(OrderEmail.objects.values_list("status", flat=True)) == {Status.SENT}
 
@@ -103,12 +110,13 @@ def test_a_failing_send_stays_pending_for_retries_then_fails_and_can_be_resent(
         order = _confirmed(customer=customer)  # confirmed, whatever the mail does
         email = order.emails.get()
         # The task retries with backoff; each attempt is one call of the service.
-        for attempt in range(1, emails.MAX_ATTEMPTS + 1):
+        max_attempts = outbox_for(OrderEmail).max_attempts
+        for attempt in range(1, max_attempts + 1):
             with pytest.raises(SMTPException):
-                emails.order_email_send(email_id=email.pk)
+                _send(email)
             email.refresh_from_db()
             assert email.attempts == attempt
-            last = attempt == emails.MAX_ATTEMPTS
+            last = attempt == max_attempts
             assert email.status == (Status.FAILED if last else Status.PENDING)
 
     order.refresh_from_db()
@@ -160,10 +168,10 @@ def test_broker_down_the_order_still_confirms_and_the_sweep_sends_later(
     assert mail.outbox == []
 
     # Broker back (in-process here); the periodic sweep picks the row up.
-    assert emails.order_emails_sweep() == 0  # still within its own task's grace
-    later = timezone.now() + emails.SWEEP_GRACE + timedelta(seconds=1)
-    assert emails.order_emails_sweep(now=later) == 1
-    assert emails.order_emails_sweep(now=later) == 0
+    assert outbox_sweep() == 0  # still within its own task's grace
+    later = timezone.now() + SWEEP_GRACE + timedelta(seconds=1)
+    assert outbox_sweep(now=later) == 1
+    assert outbox_sweep(now=later) == 0
     email.refresh_from_db()
     assert email.status == Status.SENT
     assert len(mail.outbox) == 1
@@ -173,12 +181,12 @@ def test_broker_down_the_order_still_confirms_and_the_sweep_sends_later(
 def test_the_sweep_takes_back_rows_a_dead_worker_left_sending():
     order = _confirmed()
     email = order.emails.get()
-    claimed = timezone.now() - emails.STALE_CLAIM - timedelta(minutes=1)
+    claimed = timezone.now() - STALE_CLAIM - timedelta(minutes=1)
     OrderEmail.objects.filter(pk=email.pk).update(
         status=Status.SENDING, claimed_at=claimed, created_at=claimed
     )
     mail.outbox.clear()
-    assert emails.order_emails_sweep() == 1
+    assert outbox_sweep() == 1
     email.refresh_from_db()
     assert email.status == Status.SENT
     assert len(mail.outbox) == 1
@@ -197,10 +205,11 @@ def test_a_real_worker_sends_confirmation_and_shipment_once(celery_worker):
         )
         time.sleep(0.2)
     # Delivering the same tasks again sends nothing more.
-    from orders.tasks import order_email_send
+    from sms.tasks import outbox_send as outbox_send_task
 
     for email in OrderEmail.objects.all():
-        assert order_email_send.delay(email.pk).get(timeout=30) is False
+        delivery = outbox_send_task.delay("orders.OrderEmail", email.pk)
+        assert delivery.get(timeout=30) is False
     assert sorted(m.subject.split()[-1] for m in mail.outbox) == [
         "confirmed",
         "shipped",

@@ -25,11 +25,11 @@ from inventory.models import LowStockAlert
 from inventory.tasks import low_stock_check
 from opportunities import views_leads
 from opportunities.models import Opportunity
-from orders import emails as order_emails
 from orders.models import Order, OrderEmail, Payment
-from orders.tasks import order_emails_sweep
 from sms import broker
 from sms.cache import breaker
+from sms.outbox.services import SWEEP_GRACE
+from sms.tasks import outbox_sweep
 from tests.customers.factories import CustomerFactory
 from tests.inventory.factories import WarehouseFactory, stocked
 from tests.orders.factories import draft_order
@@ -269,9 +269,9 @@ def test_after_the_outage_the_sweep_sends_what_was_kept(
     # Redis is back. The row is past the grace its own task had; the periodic
     # sweep goes through the real broker to the worker, which sends it.
     OrderEmail.objects.filter(pk=email.pk).update(
-        created_at=timezone.now() - order_emails.SWEEP_GRACE - timedelta(seconds=1)
+        next_attempt_at=timezone.now() - SWEEP_GRACE - timedelta(seconds=1)
     )
-    assert order_emails_sweep.delay().get(timeout=30) == 1
+    assert outbox_sweep.delay().get(timeout=30) == 1
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         email.refresh_from_db()
