@@ -42,7 +42,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from customers.demo import (
+from customers.models import Customer
+from demo.customers import (
     CHANNEL_WEIGHTS,
     DEMO_PREFIX,
     FEMALE,
@@ -52,7 +53,7 @@ from customers.demo import (
     MALE,
     SURNAMES,
 )
-from customers.models import Customer
+from demo.orders import QUANTITY_BANDS
 from opportunities.models import (
     STAGE_PROBABILITY,
     AssignmentRule,
@@ -66,7 +67,6 @@ from opportunities.models import (
     StageChange,
 )
 from opportunities.services import QUOTE_PREFIX
-from orders.demo import QUANTITY_BANDS
 from orders.models import Order, OrderLine
 from orders.pricing import line_amounts, order_amounts
 from orders.services import UNIT_PRICE_PLACES

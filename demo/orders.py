@@ -53,8 +53,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from customers.demo import DEMO_PREFIX
 from customers.models import Customer
+from demo.customers import DEMO_PREFIX
 from inventory.models import StockItem, Warehouse
 from orders.models import (
     Order,

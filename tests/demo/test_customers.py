@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from customers.demo import customers_seed
 from customers.models import Contact, Customer, Interaction, Task
 from customers.services import email_key, name_key, phone_key
+from demo.customers import customers_seed
 from tests.sms.factories import RepFactory
 
 pytestmark = pytest.mark.django_db

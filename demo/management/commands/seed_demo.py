@@ -6,16 +6,20 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from tqdm import tqdm
 
-from inventory.demo import inventory_demo_create
-from products.demo import products_demo_create
+from demo.customers import customers_seed
+from demo.inventory import inventory_demo_create
+from demo.opportunities import opportunities_seed
+from demo.orders import orders_seed
+from demo.products import products_demo_create
+from demo.users import users_ensure
+from opportunities.models import Stage
+from orders.models import Order
+from orders.signals import orders_bulk_changed
 from sms.bulk import statistics_refresh
 from sms.demo_users import DEMO_PASSWORD, DEMO_USERS
-from sms.roles import roles_sync
 
 
 @contextmanager
@@ -76,7 +80,7 @@ class Command(BaseCommand):
             )
         if options["orders_scale"] <= 0:
             raise CommandError("--orders-scale must be above 0.")
-        created = self._users_ensure(password=options["password"])
+        created = users_ensure(password=options["password"])
         self.stdout.write(self.style.SUCCESS("Demo log-ins:"))
         for username, first, last, role in DEMO_USERS:
             secret = options["password"] if username in created else "(unchanged)"
@@ -85,8 +89,6 @@ class Command(BaseCommand):
         self._data_seed(options)
 
     def _data_seed(self, options) -> None:
-        from customers.demo import customers_seed
-
         seed = options["seed"]
         self._catalogue_and_stock(seed=seed)
         reps = list(
@@ -114,12 +116,8 @@ class Command(BaseCommand):
         self._opportunities(seed=seed, months=options["months"])
 
     def _orders(self, *, seed: int, months: int, scale: float = 1.0) -> None:
-        from orders.demo import orders_seed
-        from orders.models import Order
-        from orders.signals import orders_bulk_changed
-
         # The live orders' e-mail tasks run in-process without a broker, each logging
-        # a line; the e-mails themselves are not sent (see orders.demo).
+        # a line; the e-mails themselves are not sent (see demo.orders).
         with self._progress("Orders", None) as progress, _quiet("celery.app.trace"):
             created = orders_seed(
                 rng=random.Random(f"orders-{seed}"),  # noqa: S311 - demo data
@@ -141,9 +139,6 @@ class Command(BaseCommand):
             self.stdout.write("Orders: demo orders already exist (or no customers).")
 
     def _opportunities(self, *, seed: int, months: int) -> None:
-        from opportunities.demo import opportunities_seed
-        from opportunities.models import Stage
-
         with self._progress("Opportunities", None) as progress:
             created = opportunities_seed(
                 rng=random.Random(f"opportunities-{seed}"),  # noqa: S311 - demo data
@@ -175,29 +170,6 @@ class Command(BaseCommand):
                 bar.update(advance)
 
             yield progress
-
-    @transaction.atomic
-    def _users_ensure(self, *, password: str) -> set[str]:
-        roles_sync()
-        user_model = get_user_model()
-        created = set()
-        for username, first, last, role in DEMO_USERS:
-            if user_model.objects.filter(username=username).exists():
-                continue
-            user = user_model(
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@example.com",
-                is_staff=role is None,
-                is_superuser=role is None,
-            )
-            user.set_password(password)
-            user.save()
-            if role:
-                user.groups.add(Group.objects.get(name=role))
-            created.add(username)
-        return created
 
     def _catalogue_and_stock(self, *, seed: int | None) -> None:
         rng = random.Random(f"catalogue-{seed or 0}")  # noqa: S311 - demo data

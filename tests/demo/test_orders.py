@@ -22,16 +22,16 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from customers.demo import customers_seed
 from customers.models import Customer
-from inventory.demo import inventory_demo_create
+from demo.customers import customers_seed
+from demo.inventory import inventory_demo_create
+from demo.orders import LIVE_DAYS, LIVE_ORDERS, _live_statuses, orders_seed
+from demo.products import products_demo_create
 from inventory.models import StockItem, StockMovement
-from orders.demo import LIVE_DAYS, LIVE_ORDERS, _live_statuses, orders_seed
 from orders.models import Order, OrderLine, OrderTransition, Payment, ShipmentLine
 from orders.pricing import line_amounts, order_amounts
 from orders.selectors import overdue_list
 from orders.services import LineInput, order_create
-from products.demo import products_demo_create
 from products.models import Product
 from sms.models import DocumentCounter
 from tests.sms.factories import ManagerFactory, RepFactory
