@@ -14,8 +14,6 @@ show.
 
 import enum
 import random
-import unicodedata
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,13 +23,11 @@ from simple_history.utils import bulk_create_with_history
 
 from customers.models import Contact, Customer, Interaction, Tag, Task
 from customers.services import email_key, name_key, phone_key
+from demo.draw import Progress, Weighted, slug, span_days
 
 DEMO_PREFIX = "DEMO-"
 BATCH_SIZE = 2000
 TWIN_EVERY = 250  # about one company in 250 gets a duplicate twin
-
-# progress(phase, advance, total)
-Progress = Callable[[str, int, int], None]
 
 # The tables below are data, kept compact rather than one item per line.
 # fmt: off
@@ -220,45 +216,18 @@ TAG_COUNTS = {0: 45, 1: 30, 2: 18, 3: 7}
 # fmt: on
 
 
-class _Weighted:
-    """rng.choices over a fixed table, with the cumulative weights computed once."""
-
-    def __init__(self, table: dict):
-        self.values = list(table)
-        self.cum = []
-        total = 0
-        for weight in table.values():
-            total += weight
-            self.cum.append(total)
-
-    def __call__(self, rng: random.Random):
-        return rng.choices(self.values, cum_weights=self.cum)[0]
-
-
-_INDUSTRY = _Weighted(INDUSTRY_WEIGHTS)
-_LEGAL = _Weighted(LEGAL_FORMS)
-_CHANNEL = {kind: _Weighted(table) for kind, table in CHANNEL_WEIGHTS.items()}
-_AGE = _Weighted(AGE_BANDS)
-_GENDER = _Weighted(GENDERS)
-_TAG_COUNT = _Weighted(TAG_COUNTS)
-_CONTACT_COUNT = _Weighted(CONTACT_COUNTS)
-_INTERACTION_COUNT = _Weighted(INTERACTION_COUNTS)
-_KIND = _Weighted(KINDS)
-_OUTCOME = _Weighted(OUTCOMES)
-_CITY = _Weighted({c: c[-1] for c in CITIES})
-_ABROAD = _Weighted({c: c[-1] for c in ABROAD})
-
-
-def _ascii(text: str) -> str:
-    text = text.replace("ß", "ss")
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
-        text = text.replace(umlaut, plain).replace(umlaut.upper(), plain.title())
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
-def _slug(text: str) -> str:
-    words = "".join(c if c.isalnum() else " " for c in _ascii(text).lower()).split()
-    return "-".join(words)
+_INDUSTRY = Weighted(INDUSTRY_WEIGHTS)
+_LEGAL = Weighted(LEGAL_FORMS)
+_CHANNEL = {kind: Weighted(table) for kind, table in CHANNEL_WEIGHTS.items()}
+_AGE = Weighted(AGE_BANDS)
+_GENDER = Weighted(GENDERS)
+_TAG_COUNT = Weighted(TAG_COUNTS)
+_CONTACT_COUNT = Weighted(CONTACT_COUNTS)
+_INTERACTION_COUNT = Weighted(INTERACTION_COUNTS)
+_KIND = Weighted(KINDS)
+_OUTCOME = Weighted(OUTCOMES)
+_CITY = Weighted({c: c[-1] for c in CITIES})
+_ABROAD = Weighted({c: c[-1] for c in ABROAD})
 
 
 class _Generator:
@@ -269,7 +238,7 @@ class _Generator:
         self.rng = rng
         self.owners = list(owners)
         self.today = today
-        self.span_days = max(1, round(months * 30.44))
+        self.span_days = span_days(months)
         self.now = timezone.now()
         self.tz = timezone.get_current_timezone()
         self.names: set[tuple[str, str]] = set()
@@ -338,7 +307,7 @@ class _Generator:
             if (name_key(name), place["city"]) not in self.names:
                 break
         self.names.add((name_key(name), place["city"]))
-        domain = f"{_slug(base)}.example"
+        domain = f"{slug(base)}.example"
         email = self._unique_email(
             rng.choice(("info", "kontakt", "office", "hallo")), domain
         )
@@ -374,7 +343,7 @@ class _Generator:
             name = f"{first} {rng.choice(FEMALE + MALE)} {last}"  # a middle name
         self.names.add((name_key(name), place["city"]))
         mail = rng.choice(("web", "post", "mailbox", "posteo", "freenet"))
-        email = self._unique_email(f"{_slug(first)}.{_slug(last)}", f"{mail}.example")
+        email = self._unique_email(f"{slug(first)}.{slug(last)}", f"{mail}.example")
         mobile = f"+49 1{rng.choice(('51', '52', '57', '60', '70', '76'))} "
         return Customer(
             kind=Customer.Kind.INDIVIDUAL,
@@ -451,7 +420,7 @@ class _Generator:
                     customer_id=customer.pk,
                     name=f"{first} {last}",
                     title=titles[i],
-                    email=f"{_slug(first)}.{_slug(last)}@{domain}",
+                    email=f"{slug(first)}.{slug(last)}@{domain}",
                     phone=f"{customer.phone}-{rng.randint(10, 99)}"
                     if customer.phone
                     else "",

@@ -42,7 +42,6 @@ import bisect
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,6 +54,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from demo.customers import DEMO_PREFIX
+from demo.draw import Progress, Weighted, cumulative, span_days, uniform_int
 from inventory.models import StockItem, Warehouse
 from orders.models import (
     Order,
@@ -86,9 +86,6 @@ BATCH_SIZE = 5000  # orders per write
 LIVE_DAYS = 21
 LIVE_ORDERS = 30
 Status = Order.Status
-
-# progress(phase, advance, total)
-Progress = Callable[[str, int, int], None]
 
 # Demand: a daily rate that grows GROWTH a year, times the month's and the weekday's
 # factor. New customers over the period add to the growth, lost ones take from it.
@@ -199,27 +196,8 @@ def _line_amounts(quantity, unit_price, discount, tax_rate, order_discount):
     )
 
 
-class _Weighted:
-    """rng.choices over a fixed table, with the cumulative weights computed once."""
-
-    def __init__(self, table: dict):
-        self.values = list(table)
-        self.cum = list(_cumulative(table.values()))
-
-    def __call__(self, rng: random.Random):
-        return rng.choices(self.values, cum_weights=self.cum)[0]
-
-
-def _cumulative(weights) -> list:
-    total, out = 0, []
-    for weight in weights:
-        total += weight
-        out.append(total)
-    return out
-
-
-_LINE_COUNT = {kind: _Weighted(table) for kind, table in LINE_COUNTS.items()}
-_PAYER = _Weighted(PAYERS)
+_LINE_COUNT = {kind: Weighted(table) for kind, table in LINE_COUNTS.items()}
+_PAYER = Weighted(PAYERS)
 
 
 @dataclass
@@ -261,7 +239,7 @@ class _Generator:
         self.today = today
         self.now = timezone.now()
         self.tz = timezone.get_current_timezone()
-        self.days = max(1, round(months * 30.44))
+        self.days = span_days(months)
         self.start = today - timedelta(days=self.days - 1)
         # Demand per day (index 0 = start), and its running total for drawing dates.
         self.demand = []
@@ -271,7 +249,7 @@ class _Generator:
             self.demand.append(
                 GROWTH**-years_back * SEASON[day.month] * WEEKDAY[day.weekday()]
             )
-        self.cum_demand = list(_cumulative(self.demand))
+        self.cum_demand = list(cumulative(self.demand))
         # Demand of a year at today's rate: ORDERS_PER_YEAR is meant at that rate.
         self.year_demand = sum(
             GROWTH ** -(i / 365.25)
@@ -297,9 +275,9 @@ class _Generator:
             # Key accounts have bought all along; others were won or lost meanwhile.
             roll = rng.random() if base < KEY_ACCOUNT else 1.0
             if roll < NEW_SHARE:
-                buyer.first = _int(rng, 0, self.days - 1)
+                buyer.first = uniform_int(rng, 0, self.days - 1)
             elif roll < NEW_SHARE + LOST_SHARE:
-                buyer.last = _int(rng, min(60, self.days - 1), self.days - 1)
+                buyer.last = uniform_int(rng, min(60, self.days - 1), self.days - 1)
             if buyer.pk in inactive:  # stopped buying a while ago
                 buyer.last = min(buyer.last, max(0, self.days - 120))
                 buyer.first = min(buyer.first, buyer.last)
@@ -318,7 +296,9 @@ class _Generator:
             )
             day = self.start + timedelta(days=min(index, self.days - 1))
             moment = datetime.combine(
-                day, time(_int(rng, 7, 18), _int(rng, 0, 59)), tzinfo=self.tz
+                day,
+                time(uniform_int(rng, 7, 18), uniform_int(rng, 0, 59)),
+                tzinfo=self.tz,
             )
             moments.append(min(moment, self.now - timedelta(minutes=30)))
         return moments
@@ -334,7 +314,7 @@ class _Generator:
             rng.lognormvariate(0.0, 0.7) * (100 / max(float(p.list_price), 1)) ** 0.45
             for p in products
         ]
-        self.product_cum = list(_cumulative(weights))
+        self.product_cum = list(cumulative(weights))
 
     def contents(self, plan: _Plan) -> None:
         rng = self.rng
@@ -349,7 +329,7 @@ class _Generator:
                 if len(chosen) == wanted:
                     break
         for product in chosen:
-            typical = _typical_quantity(product.list_price)
+            typical = typical_quantity(product.list_price)
             if not company:
                 typical = max(1, typical // 4)
             quantity = max(1, round(typical * buyer.size * rng.lognormvariate(0, 0.5)))
@@ -374,13 +354,13 @@ class _Generator:
     def later(self, moment: datetime, *, days: tuple[int, int], hours=(8, 17)):
         """A business-hours moment ``days`` (a range) after ``moment``."""
         rng = self.rng
-        day = moment.date() + timedelta(days=_int(rng, *days))
+        day = moment.date() + timedelta(days=uniform_int(rng, *days))
         while day.weekday() >= 5:
             day += timedelta(days=1)
         then = datetime.combine(
-            day, time(_int(rng, *hours), _int(rng, 0, 59)), tzinfo=self.tz
+            day, time(uniform_int(rng, *hours), uniform_int(rng, 0, 59)), tzinfo=self.tz
         )
-        return max(then, moment + timedelta(minutes=_int(rng, 5, 90)))
+        return max(then, moment + timedelta(minutes=uniform_int(rng, 5, 90)))
 
     def fit(self, start: datetime, moments: list[datetime]) -> list[datetime]:
         """The moments unchanged if they are past, else spread between ``start``
@@ -390,11 +370,6 @@ class _Generator:
             return moments
         step = (limit - start) / (len(moments) + 1)
         return [start + step * (i + 1) for i in range(len(moments))]
-
-
-def _int(rng: random.Random, low: int, high: int) -> int:
-    """rng.randint(low, high), in one step: it is called millions of times."""
-    return low + int(rng.random() * (high - low + 1))
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -409,7 +384,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
-def _typical_quantity(price: Decimal) -> int:
+def typical_quantity(price: Decimal) -> int:
     for limit, quantity in QUANTITY_BANDS:
         if limit is None or price <= limit:
             return quantity
@@ -648,7 +623,7 @@ class _HistoryWriter:
                             order_id,
                             moment.date(),
                             rng.choice(CARRIERS),
-                            str(_int(rng, 10**11, 10**12 - 1)),
+                            str(uniform_int(rng, 10**11, 10**12 - 1)),
                             owner,
                             moment,
                         ]
@@ -735,25 +710,27 @@ class _HistoryWriter:
         if buyer.payer == "prompt":
             day = order_date + timedelta(days=round(buyer.terms * rng.uniform(0.2, 1)))
             if rng.random() < 0.08:
-                day = due + timedelta(days=_int(rng, 1, 12))
+                day = due + timedelta(days=uniform_int(rng, 1, 12))
         elif buyer.payer == "late":
-            day = due + timedelta(days=_int(rng, -5, 40))
+            day = due + timedelta(days=uniform_int(rng, -5, 40))
         else:
             # Slow payers: recent orders often still open, old ones mostly settled.
             age = (g.today - order_date).days
             if rng.random() < (0.35 if age < 150 else 0.03):
                 return ZERO
-            day = due + timedelta(days=_int(rng, 15, 110))
+            day = due + timedelta(days=uniform_int(rng, 15, 110))
         day = max(day, after.date())
         roll = rng.random()
         if total > INSTALMENT_ABOVE and roll < 0.3:
             first = money(total / 2)
             shares = [(day, first), (day + timedelta(days=30), total - first)]
         elif roll < 0.05:
-            part = money(total * Decimal(_int(rng, 30, 70)) / 100)
+            part = money(total * Decimal(uniform_int(rng, 30, 70)) / 100)
             shares = [(day, part)]
             if buyer.payer != "slow":
-                shares.append((day + timedelta(days=_int(rng, 20, 60)), total - part))
+                shares.append(
+                    (day + timedelta(days=uniform_int(rng, 20, 60)), total - part)
+                )
         else:
             shares = [(day, total)]
         paid = ZERO
@@ -766,9 +743,11 @@ class _HistoryWriter:
             if method == Payment.Method.BANK_TRANSFER:
                 reference = number
             elif method == Payment.Method.CHEQUE:
-                reference = f"CHQ {_int(rng, 100000, 999998)}"
+                reference = f"CHQ {uniform_int(rng, 100000, 999998)}"
             moment = datetime.combine(
-                paid_on, time(_int(rng, 8, 17), _int(rng, 0, 59)), tzinfo=g.tz
+                paid_on,
+                time(uniform_int(rng, 8, 17), uniform_int(rng, 0, 59)),
+                tzinfo=g.tz,
             )
             payments.append(
                 (

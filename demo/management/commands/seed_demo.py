@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from demo.customer_since import customers_since_set
 from demo.customers import customers_seed
 from demo.inventory import inventory_demo_create
 from demo.opportunities import opportunities_seed
@@ -89,31 +90,40 @@ class Command(BaseCommand):
         self._data_seed(options)
 
     def _data_seed(self, options) -> None:
-        seed = options["seed"]
+        seed, months = options["seed"], options["months"]
         self._catalogue_and_stock(seed=seed)
+        # Each app draws from its own generator, so adding one never changes another's.
+        created = self._customers(seed=seed, count=options["customers"], months=months)
+        # Each step below queries what the one before wrote in bulk.
+        statistics_refresh()
+        self._orders(seed=seed, months=months, scale=options["orders_scale"])
+        if created:
+            customers_since_set(
+                rng=random.Random(f"customer-since-{seed}"),  # noqa: S311 - demo data
+                months=months,
+            )
+        statistics_refresh()
+        self._opportunities(seed=seed, months=months)
+
+    def _customers(self, *, seed: int, count: int, months: int) -> int:
         reps = list(
             get_user_model()
             .objects.filter(username__in=["rep1", "rep2"])
             .order_by("pk")
         )
-        # Each app draws from its own generator, so adding one never changes another's.
-        with self._progress("Customers", options["customers"]) as progress:
+        with self._progress("Customers", count) as progress:
             created = customers_seed(
                 rng=random.Random(f"customers-{seed}"),  # noqa: S311 - demo data
-                count=options["customers"],
+                count=count,
                 owners=reps,
-                months=options["months"],
+                months=months,
                 progress=progress,
             )
         if created:
             self.stdout.write(f"Customers: {created} created.")
-        elif options["customers"] > 0:
+        elif count > 0:
             self.stdout.write("Customers: demo customers already exist; kept.")
-        # Each step below queries what the one before wrote in bulk.
-        statistics_refresh()
-        self._orders(seed=seed, months=options["months"], scale=options["orders_scale"])
-        statistics_refresh()
-        self._opportunities(seed=seed, months=options["months"])
+        return created
 
     def _orders(self, *, seed: int, months: int, scale: float = 1.0) -> None:
         # The live orders' e-mail tasks run in-process without a broker, each logging
