@@ -1,6 +1,6 @@
 """A demo customer's "customer since" (Customer.created_at) is its first order, or
 a working day before the history for one that never ordered; not the day of
-seeding."""
+seeding. (That the seed decides it: tests/demo/test_customers.py.)"""
 
 from datetime import timedelta
 from io import StringIO
@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from customers.models import Customer
 from demo.draw import span_days
-from opportunities.models import Opportunity
-from orders.models import Order, Payment, Shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -29,28 +27,6 @@ def _seed(seed: int) -> None:
         stdout=StringIO(),
         stderr=StringIO(),
     )
-
-
-def _since() -> dict[str, tuple]:
-    """Per customer: the day it became one, and the exact moment for those that
-    never ordered (a first order's time of day may follow the clock: an order
-    drawn for the last half hour is placed half an hour ago)."""
-    return {
-        c.external_ref: (
-            timezone.localdate(c.created_at),
-            c.created_at if c.first_order is None else None,
-        )
-        for c in Customer.objects.annotate(first_order=Min("orders__created_at"))
-    }
-
-
-def _demo_delete() -> None:
-    """Every customer, after the pipeline and orders that point at them."""
-    Opportunity.objects.all().delete()
-    Payment.objects.all().delete()
-    Shipment.objects.all().delete()
-    Order.objects.all().delete()
-    Customer.objects.all().delete()
 
 
 def test_customer_since_is_the_first_order_or_before_the_history(settings):
@@ -72,17 +48,3 @@ def test_customer_since_is_the_first_order_or_before_the_history(settings):
     for customer in customers:
         created = customer.history.get(history_type="+")
         assert created.history_date == customer.created_at
-
-
-def test_customer_since_comes_from_the_seed(settings):
-    settings.DEBUG = True
-    _seed(seed=4)
-    first = _since()
-    _seed(seed=4)  # the customers exist: kept as they are
-    assert _since() == first
-    _demo_delete()
-    _seed(seed=4)
-    assert _since() == first
-    _demo_delete()
-    _seed(seed=5)
-    assert _since() != first

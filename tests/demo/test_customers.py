@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from customers.models import Contact, Customer, Interaction, Task
@@ -33,10 +33,13 @@ def _sorted(rows) -> list:
 
 def _snapshot() -> dict:
     """Everything seeded, without ids and the times of writing (they differ per
-    run); "customer since" is a seeded date."""
+    run). "Customer since" is seeded: the day, and the moment for customers who
+    never ordered (an order drawn for the last half hour is placed half an hour
+    ago, so a first order's time of day may follow the clock)."""
     customers = {
         c.external_ref: (
             timezone.localdate(c.created_at),
+            c.created_at if c.first_order is None else None,
             c.kind,
             c.name,
             c.email,
@@ -49,7 +52,9 @@ def _snapshot() -> dict:
             c.notes,
             tuple(sorted(t.name for t in c.tags.all())),
         )
-        for c in Customer.objects.select_related("owner").prefetch_related("tags")
+        for c in Customer.objects.select_related("owner")
+        .prefetch_related("tags")
+        .annotate(first_order=Min("orders__created_at"))
     }
     contacts = _sorted(
         Contact.objects.values_list(
@@ -106,6 +111,8 @@ def test_seed_demo_is_reproducible_and_does_not_duplicate(settings):
     first = _snapshot()
     assert len(first["customers"]) == 12
     assert first["interactions"]
+    since = [row[1] for row in first["customers"].values()]
+    assert any(since) and not all(since)  # customers with and without orders
 
     out, _ = _seed(seed=1, **SMALL)
     assert "already exist" in out
