@@ -430,37 +430,17 @@ def orders_seed(
     warehouses = {w.code: w for w in Warehouse.objects.filter(is_active=True)}
     if not rows or not products or not warehouses:
         return {}
-    main = warehouses.get("MAIN") or min(warehouses.values(), key=lambda w: w.pk)
-    east = warehouses.get("EAST", main)
     today = timezone.localdate()
     generator = _Generator(rng=rng, months=months, today=today)
     generator.catalogue(products)
-    buyers = [
-        _Buyer(
-            pk=pk,
-            owner_id=owner_id,
-            kind=kind,
-            terms=terms,
-            warehouse_id=(east if region in EAST else main).pk,
-            can_order_now=bool(active and merged is None),
-        )
-        for pk, owner_id, kind, terms, region, active, merged in rows
-    ]
+    buyers = _buyers(rows, warehouses)
     generator.buyers_profile(
         buyers, inactive={pk for pk, *_r, active, merged in rows if not active}
     )
     if scale != 1.0:
         for buyer in buyers:
             buyer.weight *= scale
-    plans = [
-        _Plan(at=moment, buyer=buyer)
-        for buyer in buyers
-        if buyer.weight > 0
-        for moment in generator.when(buyer)
-    ]
-    plans.sort(key=lambda p: (p.at, p.buyer.pk))
-    for plan in plans:
-        generator.contents(plan)
+    plans = _plans(generator, buyers)
 
     since = today - timedelta(days=LIVE_DAYS)
     recent = [
@@ -492,6 +472,38 @@ def orders_seed(
         .annotate(n=Count("pk"))
     )
     return dict(counts)
+
+
+def _buyers(rows: list[tuple], warehouses: dict[str, Warehouse]) -> list[_Buyer]:
+    """A buyer per customer row; orders ship from the east depot to eastern
+    regions, else from the main warehouse."""
+    main = warehouses.get("MAIN") or min(warehouses.values(), key=lambda w: w.pk)
+    east = warehouses.get("EAST", main)
+    return [
+        _Buyer(
+            pk=pk,
+            owner_id=owner_id,
+            kind=kind,
+            terms=terms,
+            warehouse_id=(east if region in EAST else main).pk,
+            can_order_now=bool(active and merged is None),
+        )
+        for pk, owner_id, kind, terms, region, active, merged in rows
+    ]
+
+
+def _plans(generator: _Generator, buyers: list[_Buyer]) -> list[_Plan]:
+    """Every order the buyers place, in date order, with its contents."""
+    plans = [
+        _Plan(at=moment, buyer=buyer)
+        for buyer in buyers
+        if buyer.weight > 0
+        for moment in generator.when(buyer)
+    ]
+    plans.sort(key=lambda p: (p.at, p.buyer.pk))
+    for plan in plans:
+        generator.contents(plan)
+    return plans
 
 
 # -- history, in bulk -----------------------------------------------------------------
@@ -563,38 +575,7 @@ class _HistoryWriter:
             owner = buyer.owner_id
             order_date = plan.at.date()
             number = self.numbers[order_date.year].pop()
-            amounts, line_rows = [], []
-            for position, line in enumerate(plan.lines, start=1):
-                product = line.product
-                price = _price(product)
-                amount = _line_amounts(
-                    line.quantity,
-                    price,
-                    line.discount,
-                    product.tax_rate,
-                    plan.order_discount,
-                )
-                amounts.append(amount)
-                line_rows.append(
-                    [
-                        next(line_ids),
-                        order_id,
-                        position,
-                        product.pk,
-                        product.sku,
-                        product.name,
-                        line.quantity,
-                        price,
-                        line.discount,
-                        product.tax_rate,
-                        product.cost,
-                        amount.gross,
-                        amount.discount,
-                        amount.net,
-                        amount.tax,
-                        0,
-                    ]
-                )
+            amounts, line_rows = _line_rows(plan, order_id, line_ids)
             totals = order_amounts(lines=amounts, shipping=plan.shipping)
 
             events = self.lifecycle(plan)
@@ -608,15 +589,7 @@ class _HistoryWriter:
             if status != Status.CANCELLED:
                 for row in line_rows:
                     row[-1] = row[6]  # quantity_shipped: every unit has gone
-                half = len(line_rows) // 2
-                if Status.PARTIALLY_SHIPPED in times:
-                    parts = [
-                        (times[Status.PARTIALLY_SHIPPED], line_rows[:half]),
-                        (times[Status.SHIPPED], line_rows[half:]),
-                    ]
-                else:
-                    parts = [(times[Status.SHIPPED], line_rows)]
-                for moment, part in parts:
+                for moment, part in _shipment_parts(times, line_rows):
                     shipments.append(
                         [
                             None,
@@ -763,6 +736,52 @@ class _HistoryWriter:
             )
             paid += amount
         return paid
+
+
+def _line_rows(plan: _Plan, order_id: int, line_ids) -> tuple[list, list[list]]:
+    """The order's line amounts and its OrderLine rows (LINE_FIELDS; nothing
+    shipped yet)."""
+    amounts, rows = [], []
+    for position, line in enumerate(plan.lines, start=1):
+        product = line.product
+        price = _price(product)
+        amount = _line_amounts(
+            line.quantity, price, line.discount, product.tax_rate, plan.order_discount
+        )
+        amounts.append(amount)
+        rows.append(
+            [
+                next(line_ids),
+                order_id,
+                position,
+                product.pk,
+                product.sku,
+                product.name,
+                line.quantity,
+                price,
+                line.discount,
+                product.tax_rate,
+                product.cost,
+                amount.gross,
+                amount.discount,
+                amount.net,
+                amount.tax,
+                0,
+            ]
+        )
+    return amounts, rows
+
+
+def _shipment_parts(times: dict, line_rows: list) -> list[tuple[datetime, list]]:
+    """(when, the line rows shipped): the first half of the lines first when the
+    order was partly shipped, else everything at once."""
+    if Status.PARTIALLY_SHIPPED not in times:
+        return [(times[Status.SHIPPED], line_rows)]
+    half = len(line_rows) // 2
+    return [
+        (times[Status.PARTIALLY_SHIPPED], line_rows[:half]),
+        (times[Status.SHIPPED], line_rows[half:]),
+    ]
 
 
 # -- live orders, through the services ------------------------------------------------
