@@ -10,7 +10,7 @@ each customer's change history is moved along with it.
 import random
 from datetime import datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef, Subquery
 from django.utils import timezone
 
@@ -19,7 +19,6 @@ from demo.customers import DEMO_PREFIX
 from demo.draw import span_days, uniform_int
 from orders.models import Order
 
-BATCH_SIZE = 2000
 # A customer without orders was entered up to this many days before the history.
 EARLIER_DAYS = 540
 
@@ -50,12 +49,22 @@ def customers_since_set(*, rng: random.Random, months: int) -> int:
 def _before_history(customers, rng: random.Random, months: int) -> int:
     tz = timezone.get_current_timezone()
     start = timezone.localdate() - timedelta(days=span_days(months) - 1)
-    rows = list(customers.order_by("external_ref", "pk").only("pk"))
-    for customer in rows:
+    pks = list(customers.order_by("external_ref", "pk").values_list("pk", flat=True))
+    rows = []
+    for pk in pks:
         day = start - timedelta(days=uniform_int(rng, 1, EARLIER_DAYS))
         while day.weekday() >= 5:  # entered on a working day
             day -= timedelta(days=1)
         moment = time(uniform_int(rng, 8, 17), uniform_int(rng, 0, 59))
-        customer.created_at = datetime.combine(day, moment, tzinfo=tz)
-    Customer.objects.bulk_update(rows, ["created_at"], batch_size=BATCH_SIZE)
+        at = datetime.combine(day, moment, tzinfo=tz)
+        rows.append((connection.ops.adapt_datetimefield_value(at), pk))
+    # One statement per row, sent together: bulk_update's CASE over thousands of
+    # rows took seconds more.
+    quote = connection.ops.quote_name
+    table = quote(Customer._meta.db_table)
+    column = quote(Customer._meta.get_field("created_at").column)
+    pk = quote(Customer._meta.pk.column)
+    sql = f"UPDATE {table} SET {column} = %s WHERE {pk} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
     return len(rows)
