@@ -41,9 +41,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from demo.customers import (
+from demo.customer_data import (
     CHANNEL_WEIGHTS,
-    DEMO_PREFIX,
     FEMALE,
     INDUSTRY_WEIGHTS,
     INDUSTRY_WORDS,
@@ -51,6 +50,7 @@ from demo.customers import (
     MALE,
     SURNAMES,
 )
+from demo.customers import DEMO_PREFIX
 from demo.draw import Progress, Weighted, slug, span_days, uniform_int
 from demo.orders import typical_quantity
 from opportunities.models import (
