@@ -49,7 +49,7 @@ LOCUSTFILE = BASE_DIR / "bench" / "locustfile.py"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sms"
 TARGET_USERS, TARGET_P95_MS = 50, 1000
 LOOPBACK = "127.0.0.1"
-# seed_demo's accounts (sms/management/commands/seed_demo.py); locustfile.py uses them.
+# seed_demo's accounts (demo/management/commands/seed_demo.py); locustfile.py uses them.
 PASSWORD = "sms-demo"  # noqa: S105 - the demo password, for loopback runs only
 REPS = ("rep1", "rep2")
 MANAGERS = ("manager",)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "orders",
     "opportunities",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [

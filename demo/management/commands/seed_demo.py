@@ -6,16 +6,21 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from tqdm import tqdm
 
-from inventory.demo import inventory_demo_create
-from products.demo import products_demo_create
+from demo.customer_since import customers_since_set
+from demo.customers import customers_seed
+from demo.inventory import inventory_demo_create
+from demo.opportunities import opportunities_seed
+from demo.orders import orders_seed
+from demo.products import products_demo_create
+from demo.users import users_ensure
+from opportunities.models import Stage
+from orders.models import Order
+from orders.signals import orders_bulk_changed
 from sms.bulk import statistics_refresh
 from sms.demo_users import DEMO_PASSWORD, DEMO_USERS
-from sms.roles import roles_sync
 
 
 @contextmanager
@@ -76,7 +81,7 @@ class Command(BaseCommand):
             )
         if options["orders_scale"] <= 0:
             raise CommandError("--orders-scale must be above 0.")
-        created = self._users_ensure(password=options["password"])
+        created = users_ensure(password=options["password"])
         self.stdout.write(self.style.SUCCESS("Demo log-ins:"))
         for username, first, last, role in DEMO_USERS:
             secret = options["password"] if username in created else "(unchanged)"
@@ -85,41 +90,44 @@ class Command(BaseCommand):
         self._data_seed(options)
 
     def _data_seed(self, options) -> None:
-        from customers.demo import customers_seed
-
-        seed = options["seed"]
+        seed, months = options["seed"], options["months"]
         self._catalogue_and_stock(seed=seed)
+        # Each app draws from its own generator, so adding one never changes another's.
+        created = self._customers(seed=seed, count=options["customers"], months=months)
+        # Each step below queries what the one before wrote in bulk.
+        statistics_refresh()
+        self._orders(seed=seed, months=months, scale=options["orders_scale"])
+        if created:
+            customers_since_set(
+                rng=random.Random(f"customer-since-{seed}"),  # noqa: S311 - demo data
+                months=months,
+            )
+        statistics_refresh()
+        self._opportunities(seed=seed, months=months)
+
+    def _customers(self, *, seed: int, count: int, months: int) -> int:
         reps = list(
             get_user_model()
             .objects.filter(username__in=["rep1", "rep2"])
             .order_by("pk")
         )
-        # Each app draws from its own generator, so adding one never changes another's.
-        with self._progress("Customers", options["customers"]) as progress:
+        with self._progress("Customers", count) as progress:
             created = customers_seed(
                 rng=random.Random(f"customers-{seed}"),  # noqa: S311 - demo data
-                count=options["customers"],
+                count=count,
                 owners=reps,
-                months=options["months"],
+                months=months,
                 progress=progress,
             )
         if created:
             self.stdout.write(f"Customers: {created} created.")
-        elif options["customers"] > 0:
+        elif count > 0:
             self.stdout.write("Customers: demo customers already exist; kept.")
-        # Each step below queries what the one before wrote in bulk.
-        statistics_refresh()
-        self._orders(seed=seed, months=options["months"], scale=options["orders_scale"])
-        statistics_refresh()
-        self._opportunities(seed=seed, months=options["months"])
+        return created
 
     def _orders(self, *, seed: int, months: int, scale: float = 1.0) -> None:
-        from orders.demo import orders_seed
-        from orders.models import Order
-        from orders.signals import orders_bulk_changed
-
         # The live orders' e-mail tasks run in-process without a broker, each logging
-        # a line; the e-mails themselves are not sent (see orders.demo).
+        # a line; the e-mails themselves are not sent (see demo.orders).
         with self._progress("Orders", None) as progress, _quiet("celery.app.trace"):
             created = orders_seed(
                 rng=random.Random(f"orders-{seed}"),  # noqa: S311 - demo data
@@ -141,9 +149,6 @@ class Command(BaseCommand):
             self.stdout.write("Orders: demo orders already exist (or no customers).")
 
     def _opportunities(self, *, seed: int, months: int) -> None:
-        from opportunities.demo import opportunities_seed
-        from opportunities.models import Stage
-
         with self._progress("Opportunities", None) as progress:
             created = opportunities_seed(
                 rng=random.Random(f"opportunities-{seed}"),  # noqa: S311 - demo data
@@ -175,29 +180,6 @@ class Command(BaseCommand):
                 bar.update(advance)
 
             yield progress
-
-    @transaction.atomic
-    def _users_ensure(self, *, password: str) -> set[str]:
-        roles_sync()
-        user_model = get_user_model()
-        created = set()
-        for username, first, last, role in DEMO_USERS:
-            if user_model.objects.filter(username=username).exists():
-                continue
-            user = user_model(
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@example.com",
-                is_staff=role is None,
-                is_superuser=role is None,
-            )
-            user.set_password(password)
-            user.save()
-            if role:
-                user.groups.add(Group.objects.get(name=role))
-            created.add(username)
-        return created
 
     def _catalogue_and_stock(self, *, seed: int | None) -> None:
         rng = random.Random(f"catalogue-{seed or 0}")  # noqa: S311 - demo data

@@ -42,7 +42,6 @@ import bisect
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,8 +52,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from customers.demo import DEMO_PREFIX
 from customers.models import Customer
+from demo.customers import DEMO_PREFIX
+from demo.draw import Progress, Weighted, cumulative, span_days, uniform_int
 from inventory.models import StockItem, Warehouse
 from orders.models import (
     Order,
@@ -86,9 +86,6 @@ BATCH_SIZE = 5000  # orders per write
 LIVE_DAYS = 21
 LIVE_ORDERS = 30
 Status = Order.Status
-
-# progress(phase, advance, total)
-Progress = Callable[[str, int, int], None]
 
 # Demand: a daily rate that grows GROWTH a year, times the month's and the weekday's
 # factor. New customers over the period add to the growth, lost ones take from it.
@@ -199,27 +196,8 @@ def _line_amounts(quantity, unit_price, discount, tax_rate, order_discount):
     )
 
 
-class _Weighted:
-    """rng.choices over a fixed table, with the cumulative weights computed once."""
-
-    def __init__(self, table: dict):
-        self.values = list(table)
-        self.cum = list(_cumulative(table.values()))
-
-    def __call__(self, rng: random.Random):
-        return rng.choices(self.values, cum_weights=self.cum)[0]
-
-
-def _cumulative(weights) -> list:
-    total, out = 0, []
-    for weight in weights:
-        total += weight
-        out.append(total)
-    return out
-
-
-_LINE_COUNT = {kind: _Weighted(table) for kind, table in LINE_COUNTS.items()}
-_PAYER = _Weighted(PAYERS)
+_LINE_COUNT = {kind: Weighted(table) for kind, table in LINE_COUNTS.items()}
+_PAYER = Weighted(PAYERS)
 
 
 @dataclass
@@ -261,7 +239,7 @@ class _Generator:
         self.today = today
         self.now = timezone.now()
         self.tz = timezone.get_current_timezone()
-        self.days = max(1, round(months * 30.44))
+        self.days = span_days(months)
         self.start = today - timedelta(days=self.days - 1)
         # Demand per day (index 0 = start), and its running total for drawing dates.
         self.demand = []
@@ -271,7 +249,7 @@ class _Generator:
             self.demand.append(
                 GROWTH**-years_back * SEASON[day.month] * WEEKDAY[day.weekday()]
             )
-        self.cum_demand = list(_cumulative(self.demand))
+        self.cum_demand = list(cumulative(self.demand))
         # Demand of a year at today's rate: ORDERS_PER_YEAR is meant at that rate.
         self.year_demand = sum(
             GROWTH ** -(i / 365.25)
@@ -297,9 +275,9 @@ class _Generator:
             # Key accounts have bought all along; others were won or lost meanwhile.
             roll = rng.random() if base < KEY_ACCOUNT else 1.0
             if roll < NEW_SHARE:
-                buyer.first = _int(rng, 0, self.days - 1)
+                buyer.first = uniform_int(rng, 0, self.days - 1)
             elif roll < NEW_SHARE + LOST_SHARE:
-                buyer.last = _int(rng, min(60, self.days - 1), self.days - 1)
+                buyer.last = uniform_int(rng, min(60, self.days - 1), self.days - 1)
             if buyer.pk in inactive:  # stopped buying a while ago
                 buyer.last = min(buyer.last, max(0, self.days - 120))
                 buyer.first = min(buyer.first, buyer.last)
@@ -318,7 +296,9 @@ class _Generator:
             )
             day = self.start + timedelta(days=min(index, self.days - 1))
             moment = datetime.combine(
-                day, time(_int(rng, 7, 18), _int(rng, 0, 59)), tzinfo=self.tz
+                day,
+                time(uniform_int(rng, 7, 18), uniform_int(rng, 0, 59)),
+                tzinfo=self.tz,
             )
             moments.append(min(moment, self.now - timedelta(minutes=30)))
         return moments
@@ -334,7 +314,7 @@ class _Generator:
             rng.lognormvariate(0.0, 0.7) * (100 / max(float(p.list_price), 1)) ** 0.45
             for p in products
         ]
-        self.product_cum = list(_cumulative(weights))
+        self.product_cum = list(cumulative(weights))
 
     def contents(self, plan: _Plan) -> None:
         rng = self.rng
@@ -349,7 +329,7 @@ class _Generator:
                 if len(chosen) == wanted:
                     break
         for product in chosen:
-            typical = _typical_quantity(product.list_price)
+            typical = typical_quantity(product.list_price)
             if not company:
                 typical = max(1, typical // 4)
             quantity = max(1, round(typical * buyer.size * rng.lognormvariate(0, 0.5)))
@@ -374,13 +354,13 @@ class _Generator:
     def later(self, moment: datetime, *, days: tuple[int, int], hours=(8, 17)):
         """A business-hours moment ``days`` (a range) after ``moment``."""
         rng = self.rng
-        day = moment.date() + timedelta(days=_int(rng, *days))
+        day = moment.date() + timedelta(days=uniform_int(rng, *days))
         while day.weekday() >= 5:
             day += timedelta(days=1)
         then = datetime.combine(
-            day, time(_int(rng, *hours), _int(rng, 0, 59)), tzinfo=self.tz
+            day, time(uniform_int(rng, *hours), uniform_int(rng, 0, 59)), tzinfo=self.tz
         )
-        return max(then, moment + timedelta(minutes=_int(rng, 5, 90)))
+        return max(then, moment + timedelta(minutes=uniform_int(rng, 5, 90)))
 
     def fit(self, start: datetime, moments: list[datetime]) -> list[datetime]:
         """The moments unchanged if they are past, else spread between ``start``
@@ -390,11 +370,6 @@ class _Generator:
             return moments
         step = (limit - start) / (len(moments) + 1)
         return [start + step * (i + 1) for i in range(len(moments))]
-
-
-def _int(rng: random.Random, low: int, high: int) -> int:
-    """rng.randint(low, high), in one step: it is called millions of times."""
-    return low + int(rng.random() * (high - low + 1))
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -409,7 +384,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
-def _typical_quantity(price: Decimal) -> int:
+def typical_quantity(price: Decimal) -> int:
     for limit, quantity in QUANTITY_BANDS:
         if limit is None or price <= limit:
             return quantity
@@ -455,37 +430,17 @@ def orders_seed(
     warehouses = {w.code: w for w in Warehouse.objects.filter(is_active=True)}
     if not rows or not products or not warehouses:
         return {}
-    main = warehouses.get("MAIN") or min(warehouses.values(), key=lambda w: w.pk)
-    east = warehouses.get("EAST", main)
     today = timezone.localdate()
     generator = _Generator(rng=rng, months=months, today=today)
     generator.catalogue(products)
-    buyers = [
-        _Buyer(
-            pk=pk,
-            owner_id=owner_id,
-            kind=kind,
-            terms=terms,
-            warehouse_id=(east if region in EAST else main).pk,
-            can_order_now=bool(active and merged is None),
-        )
-        for pk, owner_id, kind, terms, region, active, merged in rows
-    ]
+    buyers = _buyers(rows, warehouses)
     generator.buyers_profile(
         buyers, inactive={pk for pk, *_r, active, merged in rows if not active}
     )
     if scale != 1.0:
         for buyer in buyers:
             buyer.weight *= scale
-    plans = [
-        _Plan(at=moment, buyer=buyer)
-        for buyer in buyers
-        if buyer.weight > 0
-        for moment in generator.when(buyer)
-    ]
-    plans.sort(key=lambda p: (p.at, p.buyer.pk))
-    for plan in plans:
-        generator.contents(plan)
+    plans = _plans(generator, buyers)
 
     since = today - timedelta(days=LIVE_DAYS)
     recent = [
@@ -517,6 +472,38 @@ def orders_seed(
         .annotate(n=Count("pk"))
     )
     return dict(counts)
+
+
+def _buyers(rows: list[tuple], warehouses: dict[str, Warehouse]) -> list[_Buyer]:
+    """A buyer per customer row; orders ship from the east depot to eastern
+    regions, else from the main warehouse."""
+    main = warehouses.get("MAIN") or min(warehouses.values(), key=lambda w: w.pk)
+    east = warehouses.get("EAST", main)
+    return [
+        _Buyer(
+            pk=pk,
+            owner_id=owner_id,
+            kind=kind,
+            terms=terms,
+            warehouse_id=(east if region in EAST else main).pk,
+            can_order_now=bool(active and merged is None),
+        )
+        for pk, owner_id, kind, terms, region, active, merged in rows
+    ]
+
+
+def _plans(generator: _Generator, buyers: list[_Buyer]) -> list[_Plan]:
+    """Every order the buyers place, in date order, with its contents."""
+    plans = [
+        _Plan(at=moment, buyer=buyer)
+        for buyer in buyers
+        if buyer.weight > 0
+        for moment in generator.when(buyer)
+    ]
+    plans.sort(key=lambda p: (p.at, p.buyer.pk))
+    for plan in plans:
+        generator.contents(plan)
+    return plans
 
 
 # -- history, in bulk -----------------------------------------------------------------
@@ -588,38 +575,7 @@ class _HistoryWriter:
             owner = buyer.owner_id
             order_date = plan.at.date()
             number = self.numbers[order_date.year].pop()
-            amounts, line_rows = [], []
-            for position, line in enumerate(plan.lines, start=1):
-                product = line.product
-                price = _price(product)
-                amount = _line_amounts(
-                    line.quantity,
-                    price,
-                    line.discount,
-                    product.tax_rate,
-                    plan.order_discount,
-                )
-                amounts.append(amount)
-                line_rows.append(
-                    [
-                        next(line_ids),
-                        order_id,
-                        position,
-                        product.pk,
-                        product.sku,
-                        product.name,
-                        line.quantity,
-                        price,
-                        line.discount,
-                        product.tax_rate,
-                        product.cost,
-                        amount.gross,
-                        amount.discount,
-                        amount.net,
-                        amount.tax,
-                        0,
-                    ]
-                )
+            amounts, line_rows = _line_rows(plan, order_id, line_ids)
             totals = order_amounts(lines=amounts, shipping=plan.shipping)
 
             events = self.lifecycle(plan)
@@ -633,22 +589,14 @@ class _HistoryWriter:
             if status != Status.CANCELLED:
                 for row in line_rows:
                     row[-1] = row[6]  # quantity_shipped: every unit has gone
-                half = len(line_rows) // 2
-                if Status.PARTIALLY_SHIPPED in times:
-                    parts = [
-                        (times[Status.PARTIALLY_SHIPPED], line_rows[:half]),
-                        (times[Status.SHIPPED], line_rows[half:]),
-                    ]
-                else:
-                    parts = [(times[Status.SHIPPED], line_rows)]
-                for moment, part in parts:
+                for moment, part in _shipment_parts(times, line_rows):
                     shipments.append(
                         [
                             None,
                             order_id,
                             moment.date(),
                             rng.choice(CARRIERS),
-                            str(_int(rng, 10**11, 10**12 - 1)),
+                            str(uniform_int(rng, 10**11, 10**12 - 1)),
                             owner,
                             moment,
                         ]
@@ -735,25 +683,27 @@ class _HistoryWriter:
         if buyer.payer == "prompt":
             day = order_date + timedelta(days=round(buyer.terms * rng.uniform(0.2, 1)))
             if rng.random() < 0.08:
-                day = due + timedelta(days=_int(rng, 1, 12))
+                day = due + timedelta(days=uniform_int(rng, 1, 12))
         elif buyer.payer == "late":
-            day = due + timedelta(days=_int(rng, -5, 40))
+            day = due + timedelta(days=uniform_int(rng, -5, 40))
         else:
             # Slow payers: recent orders often still open, old ones mostly settled.
             age = (g.today - order_date).days
             if rng.random() < (0.35 if age < 150 else 0.03):
                 return ZERO
-            day = due + timedelta(days=_int(rng, 15, 110))
+            day = due + timedelta(days=uniform_int(rng, 15, 110))
         day = max(day, after.date())
         roll = rng.random()
         if total > INSTALMENT_ABOVE and roll < 0.3:
             first = money(total / 2)
             shares = [(day, first), (day + timedelta(days=30), total - first)]
         elif roll < 0.05:
-            part = money(total * Decimal(_int(rng, 30, 70)) / 100)
+            part = money(total * Decimal(uniform_int(rng, 30, 70)) / 100)
             shares = [(day, part)]
             if buyer.payer != "slow":
-                shares.append((day + timedelta(days=_int(rng, 20, 60)), total - part))
+                shares.append(
+                    (day + timedelta(days=uniform_int(rng, 20, 60)), total - part)
+                )
         else:
             shares = [(day, total)]
         paid = ZERO
@@ -766,9 +716,11 @@ class _HistoryWriter:
             if method == Payment.Method.BANK_TRANSFER:
                 reference = number
             elif method == Payment.Method.CHEQUE:
-                reference = f"CHQ {_int(rng, 100000, 999998)}"
+                reference = f"CHQ {uniform_int(rng, 100000, 999998)}"
             moment = datetime.combine(
-                paid_on, time(_int(rng, 8, 17), _int(rng, 0, 59)), tzinfo=g.tz
+                paid_on,
+                time(uniform_int(rng, 8, 17), uniform_int(rng, 0, 59)),
+                tzinfo=g.tz,
             )
             payments.append(
                 (
@@ -784,6 +736,52 @@ class _HistoryWriter:
             )
             paid += amount
         return paid
+
+
+def _line_rows(plan: _Plan, order_id: int, line_ids) -> tuple[list, list[list]]:
+    """The order's line amounts and its OrderLine rows (LINE_FIELDS; nothing
+    shipped yet)."""
+    amounts, rows = [], []
+    for position, line in enumerate(plan.lines, start=1):
+        product = line.product
+        price = _price(product)
+        amount = _line_amounts(
+            line.quantity, price, line.discount, product.tax_rate, plan.order_discount
+        )
+        amounts.append(amount)
+        rows.append(
+            [
+                next(line_ids),
+                order_id,
+                position,
+                product.pk,
+                product.sku,
+                product.name,
+                line.quantity,
+                price,
+                line.discount,
+                product.tax_rate,
+                product.cost,
+                amount.gross,
+                amount.discount,
+                amount.net,
+                amount.tax,
+                0,
+            ]
+        )
+    return amounts, rows
+
+
+def _shipment_parts(times: dict, line_rows: list) -> list[tuple[datetime, list]]:
+    """(when, the line rows shipped): the first half of the lines first when the
+    order was partly shipped, else everything at once."""
+    if Status.PARTIALLY_SHIPPED not in times:
+        return [(times[Status.SHIPPED], line_rows)]
+    half = len(line_rows) // 2
+    return [
+        (times[Status.PARTIALLY_SHIPPED], line_rows[:half]),
+        (times[Status.SHIPPED], line_rows[half:]),
+    ]
 
 
 # -- live orders, through the services ------------------------------------------------

@@ -18,10 +18,12 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from customers.demo import customers_seed
 from customers.models import Customer
-from inventory.demo import inventory_demo_create
-from opportunities.demo import PER_CUSTOMER, opportunities_seed
+from demo.customers import customers_seed
+from demo.inventory import inventory_demo_create
+from demo.opportunities import PER_CUSTOMER, opportunities_seed
+from demo.orders import orders_seed
+from demo.products import products_demo_create
 from opportunities.models import (
     OPEN_STAGES,
     STAGE_PROBABILITY,
@@ -32,9 +34,7 @@ from opportunities.models import (
     QuoteLine,
     StageChange,
 )
-from orders.demo import orders_seed
 from orders.models import OrderLine
-from products.demo import products_demo_create
 from sms.models import DocumentCounter
 from tests.sms.factories import RepFactory
 

@@ -31,9 +31,7 @@ seeding is skipped.
 
 import importlib
 import random
-import unicodedata
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,9 +40,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from customers.demo import (
+from customers.models import Customer
+from demo.customer_data import (
     CHANNEL_WEIGHTS,
-    DEMO_PREFIX,
     FEMALE,
     INDUSTRY_WEIGHTS,
     INDUSTRY_WORDS,
@@ -52,7 +50,9 @@ from customers.demo import (
     MALE,
     SURNAMES,
 )
-from customers.models import Customer
+from demo.customers import DEMO_PREFIX
+from demo.draw import Progress, Weighted, slug, span_days, uniform_int
+from demo.orders import typical_quantity
 from opportunities.models import (
     STAGE_PROBABILITY,
     AssignmentRule,
@@ -66,7 +66,6 @@ from opportunities.models import (
     StageChange,
 )
 from opportunities.services import QUOTE_PREFIX
-from orders.demo import QUANTITY_BANDS
 from orders.models import Order, OrderLine
 from orders.pricing import line_amounts, order_amounts
 from orders.services import UNIT_PRICE_PLACES
@@ -75,9 +74,6 @@ from sms.bulk import ids_reserve, rows_insert
 from sms.money import ZERO
 from sms.numbering import number_block
 from sms.roles import SALES_REP
-
-# progress(phase, advance, total)
-Progress = Callable[[str, int, int], None]
 
 PER_CUSTOMER = 0.6  # opportunities per demo customer
 MAX_COUNT = 3000
@@ -154,26 +150,11 @@ AREA_CODES = ("30", "40", "89", "221", "69", "711", "211", "341", "511", "911")
 # fmt: on
 
 
-class _Weighted:
-    """rng.choices over a fixed table, with the cumulative weights computed once."""
-
-    def __init__(self, table: dict):
-        self.values = list(table)
-        self.cum = []
-        total = 0
-        for weight in table.values():
-            total += weight
-            self.cum.append(total)
-
-    def __call__(self, rng: random.Random):
-        return rng.choices(self.values, cum_weights=self.cum)[0]
-
-
-_OPEN_STAGE = _Weighted(OPEN_STAGES_SHARE)
-_LOST_AT = _Weighted(LOST_AT)
-_CHANNEL = {kind: _Weighted(table) for kind, table in CHANNEL_WEIGHTS.items()}
-_INDUSTRY = _Weighted(INDUSTRY_WEIGHTS)
-_LEGAL = _Weighted(LEGAL_FORMS)
+_OPEN_STAGE = Weighted(OPEN_STAGES_SHARE)
+_LOST_AT = Weighted(LOST_AT)
+_CHANNEL = {kind: Weighted(table) for kind, table in CHANNEL_WEIGHTS.items()}
+_INDUSTRY = Weighted(INDUSTRY_WEIGHTS)
+_LEGAL = Weighted(LEGAL_FORMS)
 
 
 @dataclass
@@ -203,25 +184,6 @@ class _Deal:
     lead: dict | None = None
     quote_status: str = ""
     quote_number: str = ""
-
-
-def _slug(text: str) -> str:
-    text = text.replace("ß", "ss")
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
-        text = text.replace(umlaut, plain).replace(umlaut.upper(), plain.title())
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
-
-
-def _int(rng: random.Random, low: int, high: int) -> int:
-    return low + int(rng.random() * (high - low + 1))
-
-
-def _typical_quantity(price: Decimal) -> int:
-    for limit, quantity in QUANTITY_BANDS:
-        if limit is None or price <= limit:
-            return quantity
-    return 1
 
 
 def _weighted_sample(rng: random.Random, items: list, weights: list, k: int) -> list:
@@ -266,7 +228,7 @@ class _Generator:
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.tz = timezone.get_current_timezone()
-        self.days = max(1, round(months * 30.44))
+        self.days = span_days(months)
         self.start = datetime.combine(
             self.today - timedelta(days=self.days - 1), time(7), tzinfo=self.tz
         )
@@ -290,7 +252,7 @@ class _Generator:
         size = rng.lognormvariate(0.6, 0.6) if company else rng.lognormvariate(0, 0.4)
         lines = []
         for product in chosen:
-            quantity = max(1, round(_typical_quantity(product.list_price) * size))
+            quantity = max(1, round(typical_quantity(product.list_price) * size))
             price = Decimal(product.list_price).quantize(
                 UNIT_PRICE_PLACES, ROUND_HALF_UP
             )
@@ -318,7 +280,7 @@ class _Generator:
         first = 1 if qualified else 0
         stages = list(OPEN_ORDER[first : index + 1])
         if len(stages) > 2 and rng.random() < SKIP_SHARE:
-            stages.pop(_int(rng, 1, len(stages) - 2))
+            stages.pop(uniform_int(rng, 1, len(stages) - 2))
         return stages
 
     def business(self, moment: datetime) -> datetime:
@@ -328,7 +290,7 @@ class _Generator:
         if day.weekday() >= 5:
             day -= timedelta(days=day.weekday() - 4)
         return datetime.combine(
-            day, time(_int(rng, 8, 17), _int(rng, 0, 59)), tzinfo=self.tz
+            day, time(uniform_int(rng, 8, 17), uniform_int(rng, 0, 59)), tzinfo=self.tz
         )
 
     def timeline(self, deal: _Deal, *, end: datetime | None, size: float) -> None:
@@ -343,7 +305,7 @@ class _Generator:
             end = self.now - timedelta(days=current * rng.uniform(0.05, 1.3))
             end = self.business(end)
             if end >= self.now:
-                end = self.now - timedelta(minutes=_int(rng, 5, 240))
+                end = self.now - timedelta(minutes=uniform_int(rng, 5, 240))
         offsets = [0.0]
         for days in reversed(spent):
             offsets.append(offsets[-1] + days)
@@ -355,7 +317,7 @@ class _Generator:
         times.append(end)
         for i in range(len(times) - 2, -1, -1):  # strictly increasing
             if times[i] >= times[i + 1]:
-                times[i] = times[i + 1] - timedelta(minutes=_int(rng, 30, 240))
+                times[i] = times[i + 1] - timedelta(minutes=uniform_int(rng, 30, 240))
         deal.times = times
 
     def lost_moment(self) -> datetime:
@@ -365,7 +327,7 @@ class _Generator:
         moment = self.start + timedelta(seconds=span * (0.05 + 0.95 * rng.random()))
         moment = self.business(moment)
         if moment >= self.now:
-            moment = self.now - timedelta(minutes=_int(rng, 5, 240))
+            moment = self.now - timedelta(minutes=uniform_int(rng, 5, 240))
         return moment
 
     def lead(self) -> dict:
@@ -375,11 +337,14 @@ class _Generator:
         base = f"{rng.choice(SURNAMES)} {rng.choice(INDUSTRY_WORDS[industry])}"
         first = rng.choice(FEMALE if rng.random() < 0.5 else MALE)
         last = rng.choice(SURNAMES)
+        company = f"{base} {_LEGAL(rng)}"
+        area = rng.choice(AREA_CODES)
+        number = uniform_int(rng, 100000, 9999999)
         return {
-            "company": f"{base} {_LEGAL(rng)}",
+            "company": company,
             "contact": f"{first} {last}",
-            "email": f"{_slug(first)}.{_slug(last)}@{_slug(base)}.example",
-            "phone": f"+49 {rng.choice(AREA_CODES)} {_int(rng, 100000, 9999999)}",
+            "email": f"{slug(first)}.{slug(last)}@{slug(base)}.example",
+            "phone": f"+49 {area} {number}",
             "channel": _CHANNEL["company"](rng),
         }
 
@@ -457,7 +422,7 @@ def _deals_draw(g: _Generator, customers: list[tuple], count: int) -> list[_Deal
         deal.owner_id = order[-1][1]
         deal.quote_status = Quote.Status.ACCEPTED
         # Accepting the quote moves the deal to won, then makes the order.
-        end = order[1] - timedelta(seconds=_int(rng, 1, 20))
+        end = order[1] - timedelta(seconds=uniform_int(rng, 1, 20))
         g.timeline(deal, end=end, size=float(deal.amount))
         deals.append(deal)
 
@@ -676,9 +641,11 @@ class _Writer:
         if deal.outcome == "open":
             next_step = rng.choice(NEXT_STEPS[deal.final])
             if rng.random() < OVERDUE_SHARE:
-                expected = g.today - timedelta(days=_int(rng, 1, 30))
+                expected = g.today - timedelta(days=uniform_int(rng, 1, 30))
             else:
-                expected = g.today + timedelta(days=_int(rng, *CLOSE_IN[deal.final]))
+                expected = g.today + timedelta(
+                    days=uniform_int(rng, *CLOSE_IN[deal.final])
+                )
         else:
             expected = closed_at.astimezone(g.tz).date()
         return (
@@ -772,11 +739,11 @@ class _Writer:
             decided_at = deal.times[-1]
             valid_until = max(valid_until, decided_at.astimezone(g.tz).date())
         elif valid_until < g.today:  # still open: renewed when it ran out
-            valid_until = g.today + timedelta(days=_int(rng, 5, 21))
+            valid_until = g.today + timedelta(days=uniform_int(rng, 5, 21))
         if status != Quote.Status.DRAFT:
             latest = (decided_at or g.now) - created
             sent_at = created + min(
-                timedelta(hours=_int(rng, 1, 48)), latest * rng.uniform(0.2, 0.8)
+                timedelta(hours=uniform_int(rng, 1, 48)), latest * rng.uniform(0.2, 0.8)
             )
         customer = deal.customer
         row = (

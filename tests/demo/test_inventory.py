@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from inventory.demo import inventory_demo_create
+from demo.inventory import inventory_demo_create
+from demo.products import products_demo_create
 from inventory.models import LowStockAlert, StockItem, StockMovement, Warehouse
 from inventory.selectors import product_available_totals
-from products.demo import products_demo_create
 from products.models import Product
 
 pytestmark = pytest.mark.django_db

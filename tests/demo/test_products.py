@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from products.demo import products_demo_create
+from demo.products import products_demo_create
 from products.models import Category, Product
 
 pytestmark = pytest.mark.django_db
